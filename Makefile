@@ -1,0 +1,42 @@
+# The two commands: `make demo` and `make test`. Both set up everything they need, idempotently.
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: demo test install db migrate sample serve bench lint clean
+
+$(STAMP): pyproject.toml
+	bash scripts/setup-python.sh
+	test -x $(BIN)/python || python3 -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+db:
+	bash scripts/setup-postgis.sh
+
+migrate: install db
+	$(BIN)/telecom-gis db upgrade
+
+sample: migrate
+	$(BIN)/telecom-gis sample load
+
+demo: sample
+	$(BIN)/telecom-gis serve --host $(HOST) --port $(PORT)
+
+test: install db
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: migrate
+	$(BIN)/python bench/run.py
+
+lint: install
+	$(BIN)/ruff check gis api maps tests bench
+
+clean:
+	rm -rf $(VENV) build .pytest_cache

@@ -1,0 +1,1 @@
+"""Progress maps, viewer and dashboards of telecom-gis (folium). Depends on ``gis``."""

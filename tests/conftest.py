@@ -1,0 +1,94 @@
+"""Test fixtures: a throwaway PostGIS database per run, migrated with Alembic; one rolled-back
+transaction per test. If PostGIS is unreachable the run fails; it never skips."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from gis.db import check_connection, make_engine, normalise_url
+from gis.migrate import upgrade
+from gis.settings import get_settings
+
+TEMPLATE = os.environ.get("TELECOM_GIS_TEST_TEMPLATE", "telecom_gis_template")
+
+
+def _server_url() -> str:
+    return normalise_url(
+        os.environ.get("TELECOM_GIS_TEST_DATABASE_URL") or get_settings().database_url
+    )
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """Create ``telecom_gis_test_<random>`` from the PostGIS template, migrate it, drop it after."""
+    server = make_url(_server_url())
+    name = f"telecom_gis_test_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(server.set(database="postgres").render_as_string(False),
+                        isolation_level="AUTOCOMMIT")
+    check_connection_admin(admin)
+    with admin.connect() as conn:
+        has_template = conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :t"), {"t": TEMPLATE}
+        ).first()
+        template = f" TEMPLATE {TEMPLATE}" if has_template else ""
+        conn.execute(text(f'CREATE DATABASE "{name}"{template}'))
+    url = server.set(database=name).render_as_string(False)
+    try:
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+        assert check_connection(engine), "PostGIS is not installed in the test database"
+        upgrade(engine)
+        engine.dispose()
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def check_connection_admin(admin: Engine) -> None:
+    """Fail the run (not skip) with a clear message when the server is unreachable."""
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001
+        pytest.fail(
+            f"PostgreSQL is unreachable at {admin.url.render_as_string(hide_password=True)}: "
+            f"{exc}. Run `make db` (or set TELECOM_GIS_TEST_DATABASE_URL).",
+            pytrace=False,
+        )
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    """Engine on the throwaway test database."""
+    eng = make_engine(database_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine):
+    """A connection inside a transaction that is rolled back after the test."""
+    with engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            yield conn
+        finally:
+            if trans.is_active:
+                trans.rollback()
+
+
+@pytest.fixture
+def session(connection) -> Iterator[Session]:
+    """ORM session joined to the test's transaction; its commits become savepoints."""
+    with Session(bind=connection, join_transaction_mode="create_savepoint") as sess:
+        yield sess
