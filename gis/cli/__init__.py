@@ -1,0 +1,24 @@
+"""The ``telecom-gis`` command line: ``db``, ``import``, ``sample``, ``serve``."""
+
+from __future__ import annotations
+
+import typer
+
+from gis.cli import db_cmd, import_cmd, sample_cmd, serve_cmd
+
+app = typer.Typer(
+    name="telecom-gis",
+    help="GIS for the provincial regulator of telecom cable (Sở KH&CN).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(db_cmd.app, name="db")
+app.add_typer(sample_cmd.app, name="sample")
+import_cmd.register(app)
+serve_cmd.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
