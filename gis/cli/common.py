@@ -31,7 +31,7 @@ ProgressFn = Callable[[str, int, int | None], None]
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print ``message`` as an error (no traceback) and exit with ``code``."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
