@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import getpass
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import NoReturn
 
@@ -20,13 +20,12 @@ from rich.progress import (
 from sqlalchemy import Engine
 
 from gis.db import check_connection, make_engine
+from gis.progress import ProgressFn
 from gis.settings import get_settings
 
 console = Console()
 err_console = Console(stderr=True)
 
-#: A progress callback: (stage description, units done, units in total or None).
-ProgressFn = Callable[[str, int, int | None], None]
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
