@@ -184,6 +184,8 @@ def _key(crs: CRS) -> str:
 
 def transformation_description(source: CRS) -> str:
     """Name of the operation that takes ``source`` to storage (for the import's audit record)."""
+    if same_crs(source, CRS.from_epsg(STORAGE_EPSG)):
+        return "no transformation needed"
     return transformer(source).description
 
 
