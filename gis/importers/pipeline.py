@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import select, text
+from sqlalchemy import Text, any_, cast, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from gis.crs import crs_label, resolve_source_crs, transformation_description
@@ -127,8 +128,11 @@ def _lookups(session: Session, route_codes: np.ndarray | None) -> Lookups:
     if route_codes is not None:
         codes = sorted({c for c in route_codes if c is not None})
         if codes:
+            # One array parameter, not one bound parameter per code (PostgreSQL allows 65,535).
             found = session.execute(
-                select(CableRoute.code, CableRoute.operator_id).where(CableRoute.code.in_(codes))
+                select(CableRoute.code, CableRoute.operator_id).where(
+                    CableRoute.code == any_(cast(codes, ARRAY(Text)))
+                )
             )
             routes = {code: operator_id for code, operator_id in found}
     today = session.execute(text("SELECT current_date")).scalar_one()
