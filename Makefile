@@ -5,6 +5,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: demo test install db migrate sample serve bench lint clean
 
@@ -32,8 +33,8 @@ demo: sample
 test: install db
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: migrate
-	$(BIN)/python bench/run.py
+bench: install db
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check gis api maps tests bench

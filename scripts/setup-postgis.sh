@@ -71,6 +71,8 @@ BEGIN
   END IF;
 END
 \$\$;
+-- Lets DROP DATABASE ... WITH (FORCE) end other sessions on throwaway test/bench databases.
+GRANT pg_signal_backend TO ${ROLE};
 SQL
 
 if ! exists_db "$TEMPLATE"; then
