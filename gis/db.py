@@ -31,7 +31,7 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def check_connection(engine: Engine) -> str:
-    """Connect once and return the PostGIS version; raise DatabaseUnavailableError with the cause."""
+    """Connect once and return the PostGIS version, or raise DatabaseUnavailableError."""
     try:
         with engine.connect() as conn:
             return conn.execute(text("SELECT postgis_lib_version()")).scalar_one()

@@ -159,7 +159,9 @@ def network_figures_as_of(
         else [literal(None).label("commune_code"), literal(None).label("commune_name")]
     )
     operator_cols = (
-        [Operator.code.label("operator_code")] if by_operator else [literal(None).label("operator_code")]
+        [Operator.code.label("operator_code")]
+        if by_operator
+        else [literal(None).label("operator_code")]
     )
 
     def km(condition) -> object:

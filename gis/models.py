@@ -222,7 +222,9 @@ class SegmentState(Base):
     lifecycle: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(Text, server_default=text("telecom_gis_actor()"))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    recorded_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
     note: Mapped[str | None] = mapped_column(Text)
 
     segment: Mapped[CableSegment] = relationship(back_populates="states")
@@ -255,9 +257,7 @@ class UndergroundingPlan(Base):
     commune_id: Mapped[int | None] = mapped_column(
         ForeignKey("admin_units.id", ondelete="RESTRICT")
     )
-    operator_id: Mapped[int | None] = mapped_column(
-        ForeignKey("operators.id", ondelete="RESTRICT")
-    )
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id", ondelete="RESTRICT"))
     target_km: Mapped[Decimal | None] = mapped_column(Numeric(10, 3))
     legal_basis: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
@@ -277,7 +277,9 @@ class ImportRun(Base):
     source_crs: Mapped[str] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(Text, server_default=text("telecom_gis_actor()"))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    finished_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
     rows_read: Mapped[int] = mapped_column(Integer)
     inserted: Mapped[int] = mapped_column(Integer)
     updated: Mapped[int] = mapped_column(Integer)

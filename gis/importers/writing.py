@@ -13,12 +13,8 @@ Steps (all inside the caller's transaction; the pipeline wraps them in a SAVEPOI
 
 Rows touched by 3 or 4 count as updated; untouched existing rows as unchanged.
 
-Nested-loop joins are switched off while rows go into the tables with history triggers (3 and
-4), and sorts get more memory. The history
-triggers join the statement's rows to ``segment_states``/``cable_segments``; when those tables'
-statistics say "0 rows" (typical after a rolled-back or deleted bulk load, once autovacuum has
-run) the planner picks nested loops and 20,000 rows take 9 s instead of 0.15 s, a million rows
-hours. The settings are restored afterwards (and a rollback undoes them).
+Sorts and hashes get more memory while 3 and 4 run (restored afterwards; a rollback undoes it
+too). The history trigger plans its own statement afresh each time (migration 0002).
 """
 
 from __future__ import annotations
@@ -43,8 +39,8 @@ CHANGES = "telecom_gis_import_changes"
 #: Rows per COPY chunk (one progress step each).
 COPY_CHUNK = 50_000
 
-#: Planner settings while merging (see the module docstring); restored afterwards.
-_MERGE_SETTINGS = {"enable_nestloop": "off", "work_mem": "128MB"}
+#: Settings while merging (see the module docstring); restored afterwards.
+_MERGE_SETTINGS = {"work_mem": "128MB"}
 
 _STAGED_COLUMNS = (
     "row_no",

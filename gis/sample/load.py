@@ -14,8 +14,6 @@ the transaction (the CLI uses :func:`gis.db.transaction`).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -98,33 +96,7 @@ def load_sample(
         raise SampleDataError(f"{directory} lacks {', '.join(missing)}")
     report = progress or no_progress
     source = sample_source(directory)
-    with _hash_join_trigger_plans(session):
-        return _load(session, directory, segments_file, source, report)
-
-
-@contextmanager
-def _hash_join_trigger_plans(session: Session) -> Iterator[None]:
-    """Work around a plan-caching trap of the history trigger, for the load's duration.
-
-    ``segment_states_apply`` (migration 0001) runs one parameterless UPDATE whose plan
-    PL/pgSQL caches per connection at its first run. When that first run sees a 0-row
-    transition table and tables whose statistics say "empty", the cached plan is a nested
-    loop that re-scans the whole subquery per segment: loading 3,000 segments then takes
-    minutes instead of a second. Here cached plans are dropped (DISCARD PLANS) and nested
-    loops disabled while loading, so the trigger is re-planned with hash joins; the setting
-    is restored afterwards (the better plan stays cached).
-    """
-    previous = session.execute(text("SELECT current_setting('enable_nestloop')")).scalar_one()
-    restore = text("SELECT set_config('enable_nestloop', :v, true)")
-    session.execute(text("SELECT set_config('enable_nestloop', 'off', true)"))
-    session.execute(text("DISCARD PLANS"))
-    try:
-        yield
-    except GisError:  # raised with the transaction still usable: restore, then re-raise
-        session.execute(restore, {"v": previous})
-        raise
-    # Other errors leave the transaction aborted; rolling it back undoes the setting.
-    session.execute(restore, {"v": previous})
+    return _load(session, directory, segments_file, source, report)
 
 
 def _load(session: Session, directory: Path, segments_file: Path, source: str,

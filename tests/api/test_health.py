@@ -3,10 +3,11 @@
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from gis.migrate import head_revision
 from gis.settings import Settings
 
 
-def test_healthz_reports_database(database_url):
+def test_healthz_reports_database(database_url, engine):
     """GET /healthz answers with PostGIS version and the schema at head."""
     with TestClient(create_app(Settings(database_url=database_url))) as client:
         response = client.get("/healthz")
@@ -14,7 +15,7 @@ def test_healthz_reports_database(database_url):
     body = response.json()
     assert body["status"] == "ok"
     assert body["postgis"].startswith("3.")
-    assert body["schema_revision"] == body["schema_head"] == "0001"
+    assert body["schema_revision"] == body["schema_head"] == head_revision(engine)
     assert body["segments"] == 0
 
 

@@ -168,8 +168,8 @@ def test_unusable_options_are_refused(session, tmp_path):
 
 
 def test_planner_setting_is_restored_after_writing(session, tmp_path):
-    """The importer turns nested loops off while merging and gives the caller its setting back."""
+    """The importer raises work_mem while merging and gives the caller its setting back."""
     add_operators(session, "VNPT", "VIETTEL")
-    session.execute(text("SET LOCAL enable_nestloop = on"))
+    session.execute(text("SET LOCAL work_mem = '7MB'"))
     import_segments(session, write(network(), tmp_path, "gpkg"), ImportOptions(source="net"))
-    assert session.execute(text("SHOW enable_nestloop")).scalar_one() == "on"
+    assert session.execute(text("SHOW work_mem")).scalar_one() == "7MB"
