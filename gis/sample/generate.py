@@ -164,8 +164,10 @@ def _km(segments: pd.DataFrame, history: pd.DataFrame) -> dict[str, float]:
     """Km overhead and underground initially and at LAST_DATE (removed cable excluded)."""
     final = history.sort_values(["source_fid", "effective_date"], kind="stable")
     final = final.groupby("source_fid").last()
-    placement = segments["source_fid"].map(final["placement"]).fillna(segments["placement"])
-    lifecycle = segments["source_fid"].map(final["lifecycle"]).fillna(segments["lifecycle"])
+    # astype(object): with no history rows the map is all-NaN float64, which strings cannot fill.
+    fids = segments["source_fid"]
+    placement = fids.map(final["placement"]).astype(object).fillna(segments["placement"])
+    lifecycle = fids.map(final["lifecycle"]).astype(object).fillna(segments["lifecycle"])
     km = segments["_length_m"] / 1000.0
     active = lifecycle == Lifecycle.ACTIVE.value
     result = {}
