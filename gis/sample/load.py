@@ -285,12 +285,14 @@ def _load_structures(session: Session, path: Path, source: str) -> tuple[dict, d
           FROM unnest(CAST(:fids AS text[]), CAST(:operators AS text[])) AS i(fid, operator)
           JOIN structures s ON s.source = :source AND s.source_fid = i.fid
           JOIN operators o ON o.code = i.operator"""
+    # NOT IN over a materialised set plans as a hashed subplan whatever the statistics say;
+    # NOT EXISTS became a nested loop re-running the join per row when they said "0 rows".
     removed = session.execute(text(f"""
+        WITH wanted AS MATERIALIZED ({wanted})
         DELETE FROM structure_sharers x USING structures s
          WHERE x.structure_id = s.id AND s.source = :source
-           AND NOT EXISTS (SELECT 1 FROM ({wanted}) w
-                            WHERE w.structure_id = x.structure_id
-                              AND w.operator_id = x.operator_id)"""), params).rowcount
+           AND (x.structure_id, x.operator_id) NOT IN
+               (SELECT structure_id, operator_id FROM wanted)"""), params).rowcount
     sharers_added = session.execute(text(f"""
         INSERT INTO structure_sharers (structure_id, operator_id) {wanted}
         ON CONFLICT DO NOTHING"""), params).rowcount
