@@ -17,6 +17,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from gis.models import CableRoute, CableSegment, ImportRun, Operator, SegmentState
+from tests.factories import make_operator
 
 #: Four segments (lon/lat, EPSG:4326) and their attributes as an operator would send them.
 SEGMENTS = [
@@ -107,10 +108,7 @@ def write(frame: gpd.GeoDataFrame, folder: Path, kind: str, name: str = "network
 
 def add_operators(session: Session, *codes: str) -> dict[str, Operator]:
     """Register operators (the test database starts empty)."""
-    made = {code: Operator(code=code, name=f"{code} Thái Bình") for code in codes}
-    session.add_all(made.values())
-    session.flush()
-    return made
+    return {code: make_operator(session, code) for code in codes}
 
 
 def table_counts(session: Session) -> dict[str, int]:

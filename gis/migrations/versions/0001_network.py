@@ -5,9 +5,9 @@ Revises:
 Create Date: 2026-11-26
 """
 
-from importlib import resources
-
 from alembic import op
+
+from gis.migrations import run_sql_file
 
 revision = "0001"
 down_revision = None
@@ -27,10 +27,7 @@ FUNCTIONS = (
 
 def upgrade() -> None:
     """Create the schema from the frozen SQL file next to this package."""
-    sql = resources.files("gis.migrations").joinpath("sql/0001_network.sql").read_text("utf-8")
-    # Straight to the driver with no parameters, so the '%' of RAISE formats is not a placeholder.
-    with op.get_bind().connection.dbapi_connection.cursor() as cursor:
-        cursor.execute(sql)
+    run_sql_file("0001_network.sql")
 
 
 def downgrade() -> None:

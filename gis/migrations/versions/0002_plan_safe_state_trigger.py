@@ -5,9 +5,7 @@ Revises: 0001
 Create Date: 2026-11-27
 """
 
-from importlib import resources
-
-from alembic import op
+from gis.migrations import run_sql_file
 
 revision = "0002"
 down_revision = "0001"
@@ -15,16 +13,9 @@ branch_labels = None
 depends_on = None
 
 
-def _run(name: str) -> None:
-    sql = resources.files("gis.migrations").joinpath(f"sql/{name}").read_text("utf-8")
-    # Straight to the driver with no parameters, so the '%' of RAISE formats is not a placeholder.
-    with op.get_bind().connection.dbapi_connection.cursor() as cursor:
-        cursor.execute(sql)
-
-
 def upgrade() -> None:
     """Replace segment_states_apply() with the EXECUTE + LATERAL version."""
-    _run("0002_plan_safe_state_trigger.sql")
+    run_sql_file("0002_plan_safe_state_trigger.sql")
 
 
 def downgrade() -> None:
