@@ -1,4 +1,5 @@
-"""Application factory: composes routers and the database engine; no logic lives here."""
+"""Application factory: composes routers, error handling and the database engine; no logic
+lives here."""
 
 from __future__ import annotations
 
@@ -7,9 +8,41 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api.routers import health
+from api import limits, problems
+from api.routers import (
+    audit,
+    campaigns,
+    checklists,
+    health,
+    inspections,
+    network,
+    penalties,
+    placement_reports,
+    segments,
+    users,
+    violations,
+)
 from gis.db import make_engine, session_factory
 from gis.settings import Settings, get_settings
+
+#: PostgreSQL settings for the serving connections: on a small machine, JIT compilation and
+#: parallel workers double the latency of the short queries an API runs.
+SERVING_OPTIONS = "-c jit=off -c max_parallel_workers_per_gather=0"
+
+JSON_BODY_LIMIT = 1024 * 1024
+
+TAGS = [
+    {"name": "network", "description": "Segments, routes, operators, communes, structures, plans."},
+    {"name": "checklists", "description": "The checklist catalogue, traced to QCVN 33:2019."},
+    {"name": "campaigns", "description": "Inspection campaigns (cuộc kiểm tra)."},
+    {"name": "inspections", "description": "Visits, their checklist results and photos."},
+    {"name": "violations", "description": "Violations and their remediation lifecycle."},
+    {"name": "penalties", "description": "Penalty decisions (quyết định xử phạt)."},
+    {"name": "placement reports", "description": "Operators' undergrounding/tidying reports."},
+    {"name": "users", "description": "Who you are; users and tokens (admin)."},
+    {"name": "audit", "description": "Every write: who, when, before and after."},
+    {"name": "health", "description": "Liveness and readiness."},
+]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -18,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, connect_args={"options": SERVING_OPTIONS})
         app.state.engine = engine
         app.state.sessions = session_factory(engine)
         yield
@@ -27,8 +60,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="telecom-gis",
         summary="Telecom cable network, inspections and undergrounding progress for a province.",
-        version="0.1.0",
+        description=(
+            "Every route except `/healthz` needs a bearer token (`telecom-gis users token`). "
+            "Errors are RFC 9457 problem documents (`application/problem+json`) naming the "
+            "field at fault. Operator users see only their own operator's data."
+        ),
+        version="0.2.0",
         lifespan=lifespan,
+        openapi_tags=TAGS,
     )
-    app.include_router(health.router)
+    app.state.settings = settings
+    problems.install(app)
+    app.add_middleware(
+        limits.RequestGuard,
+        json_limit=JSON_BODY_LIMIT,
+        upload_limit=settings.photo_max_bytes + 64 * 1024,
+    )
+    for module in (segments, network, checklists, campaigns, inspections, violations, penalties,
+                   placement_reports, users, audit, health):
+        app.include_router(module.router)
     return app

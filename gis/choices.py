@@ -76,6 +76,59 @@ class OperatorKind(StrEnum):
     OTHER = "other"
 
 
+class Role(StrEnum):
+    """What a user may do. Operators see only their own network and violations."""
+
+    ADMIN = "admin"
+    INSPECTOR = "inspector"
+    PLANNER = "planner"
+    OPERATOR = "operator"
+
+
+class ItemResult(StrEnum):
+    """The result of one checklist item at one visit."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    NOT_CHECKED = "not_checked"
+
+
+class Severity(StrEnum):
+    """How serious a failed checklist item is."""
+
+    MINOR = "minor"
+    MAJOR = "major"
+    CRITICAL = "critical"
+
+
+class ViolationState(StrEnum):
+    """Where a violation is in its lifecycle. "Overdue" is not stored: it is derived from the
+    due date (see :mod:`gis.compliance.rules`)."""
+
+    OPEN = "open"
+    REMEDIATION_REPORTED = "remediation_reported"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+
+class ComplianceState(StrEnum):
+    """A segment's compliance at a date (rules in :mod:`gis.compliance.rules`)."""
+
+    COMPLIANT = "compliant"
+    NON_COMPLIANT = "non_compliant"
+    OVERDUE = "overdue"
+    NOT_INSPECTED = "not_inspected"
+    STALE = "stale"
+
+
+class ReportStatus(StrEnum):
+    """An operator's placement-change report, before and after an inspector decides."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
 LABELS: dict[StrEnum, Choice] = {
     Placement.OVERHEAD: Choice("Cáp treo", "Overhead", "#d7301f"),
     Placement.UNDERGROUND: Choice("Cáp ngầm", "Underground", "#2b8cbe"),
@@ -99,6 +152,30 @@ LABELS: dict[StrEnum, Choice] = {
     OperatorKind.CABLE_TV: Choice("Truyền hình cáp", "Cable TV", "#6baed6"),
     OperatorKind.POWER: Choice("Điện lực", "Power company", "#fd8d3c"),
     OperatorKind.OTHER: Choice("Khác", "Other", "#bdbdbd"),
+    Role.ADMIN: Choice("Quản trị", "Administrator", "#252525"),
+    Role.INSPECTOR: Choice("Thanh tra viên", "Inspector", "#3182bd"),
+    Role.PLANNER: Choice("Cán bộ quy hoạch", "Planner", "#756bb1"),
+    Role.OPERATOR: Choice("Doanh nghiệp", "Operator", "#e6550d"),
+    ItemResult.PASS: Choice("Đạt", "Pass", "#31a354"),
+    ItemResult.FAIL: Choice("Không đạt", "Fail", "#de2d26"),
+    ItemResult.NOT_CHECKED: Choice("Chưa kiểm tra", "Not checked", "#969696"),
+    Severity.MINOR: Choice("Nhẹ", "Minor", "#fdae6b"),
+    Severity.MAJOR: Choice("Nghiêm trọng", "Major", "#e6550d"),
+    Severity.CRITICAL: Choice("Đặc biệt nghiêm trọng", "Critical", "#a63603"),
+    ViolationState.OPEN: Choice("Đang mở", "Open", "#de2d26"),
+    ViolationState.REMEDIATION_REPORTED: Choice(
+        "Đã báo cáo khắc phục", "Remediation reported", "#fd8d3c"
+    ),
+    ViolationState.CLOSED: Choice("Đã xác minh khắc phục", "Verified closed", "#31a354"),
+    ViolationState.WITHDRAWN: Choice("Hủy do đính chính", "Withdrawn by correction", "#969696"),
+    ComplianceState.COMPLIANT: Choice("Đạt yêu cầu", "Compliant", "#31a354"),
+    ComplianceState.NON_COMPLIANT: Choice("Vi phạm", "Non-compliant", "#fd8d3c"),
+    ComplianceState.OVERDUE: Choice("Quá hạn khắc phục", "Overdue", "#a50f15"),
+    ComplianceState.NOT_INSPECTED: Choice("Chưa kiểm tra", "Not inspected", "#bdbdbd"),
+    ComplianceState.STALE: Choice("Kiểm tra đã cũ", "Inspection stale", "#9e9ac8"),
+    ReportStatus.PENDING: Choice("Chờ xác nhận", "Pending", "#fdae6b"),
+    ReportStatus.CONFIRMED: Choice("Đã xác nhận", "Confirmed", "#31a354"),
+    ReportStatus.REJECTED: Choice("Không xác nhận", "Rejected", "#de2d26"),
 }
 
 #: Which finer kinds belong to which placement (enforced by a check constraint too).

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -21,12 +23,23 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to ``revision`` in one transaction."""
+def upgrade(engine: Engine, revision: str = "head", checklist_file: Path | None = None) -> None:
+    """Bring the schema up to ``revision`` in one transaction.
+
+    At head, the bundled checklist catalogue (and ``checklist_file`` when given) is loaded too,
+    so a migrated database can record visits; loading an already-loaded version is a no-op.
+    """
+    from gis.compliance.catalogue import load_catalogue
+
     config = alembic_config(engine)
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
+        if revision == "head":
+            with Session(bind=conn) as session:
+                load_catalogue(session)
+                if checklist_file is not None:
+                    load_catalogue(session, checklist_file)
 
 
 def current_revision(engine: Engine) -> str | None:

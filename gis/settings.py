@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -24,6 +25,41 @@ class Settings(BaseSettings):
         default="EPSG:9209",
         description="Projected CRS for distances and buffers in metres (VN-2000 / TM-3 105-30).",
     )
+    photo_dir: Path = Field(
+        default=Path("var/photos"),
+        description="Directory where visit photos are stored (content-addressed by SHA-256).",
+    )
+    photo_max_bytes: int = Field(
+        default=15 * 1024 * 1024, gt=0, description="Largest photo accepted, in bytes (413 above)."
+    )
+    stale_after_days: int = Field(
+        default=365,
+        gt=0,
+        description=(
+            "A segment whose last visit is older than this many days is 'stale'. Local choice: "
+            "Nghị định 15/2020 Art. 40(3) makes operators tidy every 6 months, but no rule fixes "
+            "how often the department must inspect."
+        ),
+    )
+    snap_radius_m: float = Field(
+        default=30.0, gt=0, le=500,
+        description="Default radius (metres) within which a GPS position is snapped to a segment.",
+    )
+    snap_ambiguity_m: float = Field(
+        default=3.0, ge=0,
+        description=(
+            "When snapping, a second segment within this many metres of the nearest makes the "
+            "position ambiguous and the visit is refused."
+        ),
+    )
+    checklist_file: Path | None = Field(
+        default=None,
+        description=(
+            "A checklist catalogue (TOML) to load as a new version, replacing the bundled "
+            "QCVN 33:2019 catalogue's unsourced values with local ones."
+        ),
+    )
+    token_days: int = Field(default=180, gt=0, description="Days a new API token stays valid.")
 
 
 @lru_cache

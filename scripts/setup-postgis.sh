@@ -3,7 +3,8 @@
 #   1. install postgresql-15 and postgresql-15-postgis-3 with apt when missing (as root;
 #      otherwise print the exact command and stop);
 #   2. create and start the Debian cluster 15/main when it is not online;
-#   3. create the role telecom_gis (LOGIN CREATEDB, not superuser), a template database
+#   3. create the role telecom_gis (LOGIN CREATEDB, not superuser) and the NOLOGIN role
+#      telecom_gis_operator it switches to for operator users' requests, a template database
 #      telecom_gis_template with postgis + btree_gist (tests clone it), and the database telecom_gis.
 # Running it twice changes nothing. Skipped entirely when TELECOM_GIS_DATABASE_URL is set:
 # then the database is yours to provide.
@@ -73,6 +74,15 @@ END
 \$\$;
 -- Lets DROP DATABASE ... WITH (FORCE) end other sessions on throwaway test/bench databases.
 GRANT pg_signal_backend TO ${ROLE};
+-- The role operator users' requests switch to (row-level security confines it to one operator).
+DO \$\$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'telecom_gis_operator') THEN
+    CREATE ROLE telecom_gis_operator NOLOGIN;
+  END IF;
+END
+\$\$;
+GRANT telecom_gis_operator TO ${ROLE};
 SQL
 
 if ! exists_db "$TEMPLATE"; then

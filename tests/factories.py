@@ -84,3 +84,26 @@ def make_segment(
     session.flush()
     session.refresh(segment)
     return segment
+
+
+def make_user(
+    session: Session,
+    role: str = "inspector",
+    operator: Operator | None = None,
+    username: str | None = None,
+    days: int = 30,
+):
+    """Insert a user of ``role`` with one token; returns ``(user, token_plaintext)``."""
+    from gis.auth import create_user, issue_token
+    from gis.choices import Role
+
+    username = username or f"{role}-{operator.code.lower() if operator else 'dept'}"
+    user = create_user(session, username, username.title(), Role(role),
+                       operator.code if operator else None)
+    token, _ = issue_token(session, username, days)
+    return user, token
+
+
+def bearer(token: str) -> dict[str, str]:
+    """Authorization header for ``token``."""
+    return {"Authorization": f"Bearer {token}"}

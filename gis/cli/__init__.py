@@ -1,10 +1,11 @@
-"""The ``telecom-gis`` command line: ``db``, ``import``, ``sample``, ``serve``."""
+"""The ``telecom-gis`` command line: ``db``, ``import``, ``sample``, ``checklist``, ``users``,
+``serve``."""
 
 from __future__ import annotations
 
 import typer
 
-from gis.cli import db_cmd, import_cmd, sample_cmd, serve_cmd
+from gis.cli import checklist_cmd, db_cmd, import_cmd, sample_cmd, serve_cmd, users_cmd
 
 app = typer.Typer(
     name="telecom-gis",
@@ -15,6 +16,8 @@ app = typer.Typer(
 )
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(sample_cmd.app, name="sample")
+app.add_typer(checklist_cmd.app, name="checklist")
+app.add_typer(users_cmd.app, name="users")
 import_cmd.register(app)
 serve_cmd.register(app)
 

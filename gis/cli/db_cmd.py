@@ -6,6 +6,7 @@ import typer
 
 from gis import migrate
 from gis.cli.common import console, fail, get_engine
+from gis.settings import get_settings
 
 app = typer.Typer(help="Database schema: migrate and inspect.", no_args_is_help=True)
 
@@ -16,7 +17,7 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
     engine = get_engine()
     before = migrate.current_revision(engine)
     try:
-        migrate.upgrade(engine, revision)
+        migrate.upgrade(engine, revision, get_settings().checklist_file)
     except Exception as exc:  # noqa: BLE001 - show the database's reason, not a traceback
         fail(f"migration to {revision} failed, nothing was changed: {exc}".splitlines()[0])
     after = migrate.current_revision(engine)

@@ -1,4 +1,4 @@
-"""ORM mapping of the schema that migration 0001 creates.
+"""ORM mapping of the network schema that migration 0001 creates.
 
 The database is the authority: check constraints, the exclusion constraint on administrative
 unit versions and the history triggers live in ``gis/migrations/sql``. These classes mirror the
