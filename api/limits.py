@@ -16,10 +16,6 @@ JSON_TYPES = ("application/json",)
 MULTIPART = "multipart/form-data"
 
 
-class TooLarge(Exception):
-    """The body passed the limit while streaming."""
-
-
 async def _problem(send: Send, scope: Scope, status: int, detail: str, kind: str) -> None:
     body = json.dumps({
         "type": TYPE_BASE + kind, "title": TITLES[status], "status": status,
@@ -61,25 +57,32 @@ class RequestGuard:
             await _problem(send, scope, 413, f"the body is over {limit:,} bytes", "too-large")
             return
         received = 0
-        started = False
+        exceeded = started = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            # Past the limit the app is told the client left: it stops reading, and whatever it
+            # answers is replaced by the 413 below (raising here would become FastAPI's 400).
+            nonlocal received, exceeded
+            if exceeded:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise TooLarge
+                    exceeded = True
+                    return {"type": "http.disconnect"}
             return message
 
-        async def tracking_send(message: Message) -> None:
+        async def guarded_send(message: Message) -> None:
             nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
+            if not exceeded or started:
+                started = started or message["type"] == "http.response.start"
+                await send(message)
 
         try:
-            await self.app(scope, limited_receive, tracking_send)
-        except TooLarge:
-            if not started:
-                await _problem(send, scope, 413, f"the body is over {limit:,} bytes", "too-large")
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not exceeded:
+                raise
+        if exceeded and not started:
+            await _problem(send, scope, 413, f"the body is over {limit:,} bytes", "too-large")

@@ -8,7 +8,8 @@ Domain errors from :mod:`gis` are mapped to status codes here and nowhere else.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -19,7 +20,13 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gis.auth import AuthError, ForbiddenError
-from gis.errors import DatabaseUnavailableError, GisError, NotFoundError, ValidationFailed
+from gis.errors import (
+    ConflictError,
+    DatabaseUnavailableError,
+    GisError,
+    NotFoundError,
+    ValidationFailed,
+)
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +113,21 @@ def field_path(loc: Sequence[Any]) -> str:
     return path or "(request)"
 
 
+@contextmanager
+def fields_at(prefix: str) -> Iterator[None]:
+    """Turn a :class:`ValidationFailed` raised inside into a 422 problem whose fields are
+    placed under ``prefix`` (``"body"``: the domain's ``operator`` becomes ``body.operator``)."""
+    try:
+        yield
+    except ValidationFailed as exc:
+        errors = [
+            FieldProblem(field=f"{prefix}.{getattr(p, 'field', '') or '(input)'}",
+                         detail=str(getattr(p, "reason", p)))
+            for p in exc.problems
+        ]
+        raise ProblemError(422, str(exc), kind="invalid-input", errors=errors) from exc
+
+
 def _validation_problems(exc: RequestValidationError) -> list[FieldProblem]:
     return [
         FieldProblem(field=field_path(err.get("loc", ())), detail=str(err.get("msg", "invalid")))
@@ -139,8 +161,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(AuthError)
     async def _auth(request: Request, exc: AuthError) -> JSONResponse:
+        challenge = 'Bearer realm="telecom-gis"'
+        if getattr(exc, "token_given", False):  # RFC 6750 section 3.1
+            challenge += ', error="invalid_token"'
         return problem_response(request, 401, str(exc), kind="not-authenticated",
-                                headers={"WWW-Authenticate": 'Bearer realm="telecom-gis"'})
+                                headers={"WWW-Authenticate": challenge})
 
     @app.exception_handler(ForbiddenError)
     async def _forbidden(request: Request, exc: ForbiddenError) -> JSONResponse:
@@ -149,6 +174,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(NotFoundError)
     async def _not_found(request: Request, exc: NotFoundError) -> JSONResponse:
         return problem_response(request, 404, str(exc), kind="not-found")
+
+    @app.exception_handler(ConflictError)
+    async def _conflict(request: Request, exc: ConflictError) -> JSONResponse:
+        return problem_response(request, 409, str(exc), kind="conflict")
 
     @app.exception_handler(ValidationFailed)
     async def _failed(request: Request, exc: ValidationFailed) -> JSONResponse:

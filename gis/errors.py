@@ -2,6 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldIssue:
+    """One bad input value: which ``field`` (a path in the function's input, such as
+    ``results[2].item`` or ``violation_ids[1]``) and why. The API places it in the request
+    (``body.results[2].item``)."""
+
+    field: str
+    reason: str
+
 
 class GisError(Exception):
     """Base class of every error this package raises on purpose."""
@@ -13,6 +25,10 @@ class DatabaseUnavailableError(GisError):
 
 class NotFoundError(GisError):
     """A requested object does not exist."""
+
+
+class ConflictError(GisError):
+    """The request contradicts the stored state (a duplicate, or a change no longer allowed)."""
 
 
 class CRSError(GisError):

@@ -18,12 +18,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from gis.choices import ComplianceState, ViolationState
 
 #: Dates of events are taken in this time zone.
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
+
+
+def local_date(moment: datetime) -> date:
+    """The local calendar date (Asia/Ho_Chi_Minh) of an aware timestamp."""
+    return moment.astimezone(ZoneInfo(LOCAL_TZ)).date()
+
+
+def local_today() -> date:
+    """Today's local calendar date (Asia/Ho_Chi_Minh)."""
+    return local_date(datetime.now(UTC))
 
 
 @dataclass(frozen=True)
@@ -90,6 +101,34 @@ def compliance_state(facts: SegmentFacts, on: date, stale_after_days: int) -> Co
 def local_date_sql(column: str) -> str:
     """SQL for the local calendar date of a ``timestamptz`` column."""
     return f"(({column}) AT TIME ZONE '{LOCAL_TZ}')::date"
+
+
+def violation_state_sql(alias: str = "v") -> str:
+    """SQL for the state of violation ``alias`` as of ``:as_of`` (a date), NULL when it was not
+    yet found then: the same rules as :func:`violation_state`."""
+    found = local_date_sql(f"{alias}.found_at")
+    resolved = local_date_sql(f"{alias}.closed_at")
+    reported = local_date_sql(f"{alias}.remediation_reported_at")
+    return f"""(CASE
+          WHEN {found} > :as_of THEN NULL
+          WHEN {alias}.closed_at IS NOT NULL AND {resolved} <= :as_of THEN
+            CASE WHEN {alias}.state = '{ViolationState.WITHDRAWN}'
+                 THEN '{ViolationState.WITHDRAWN}' ELSE '{ViolationState.CLOSED}' END
+          WHEN {alias}.remediation_reported_at IS NOT NULL AND {reported} <= :as_of
+            THEN '{ViolationState.REMEDIATION_REPORTED}'
+          ELSE '{ViolationState.OPEN}'
+        END)"""
+
+
+def violation_overdue_sql(alias: str = "v") -> str:
+    """SQL that is true when violation ``alias`` is overdue on ``:as_of``: the same rule as
+    :func:`is_overdue`."""
+    found = local_date_sql(f"{alias}.found_at")
+    resolved = local_date_sql(f"{alias}.closed_at")
+    return (
+        f"({found} <= :as_of AND ({alias}.closed_at IS NULL OR {resolved} > :as_of)"
+        f" AND {alias}.due_on < :as_of)"
+    )
 
 
 def segment_states_sql(segment_ids_sql: str | None = None) -> str:

@@ -50,8 +50,11 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_table_row_idx ON audit_log (table_name, row_key);
 CREATE INDEX audit_log_at_idx ON audit_log (at);
 
--- One row per written row. Secrets (token hashes) are left out of the images.
-CREATE FUNCTION audit_row() RETURNS trigger LANGUAGE plpgsql AS $$
+-- One row per written row. Secrets (token hashes) are left out of the images. It runs with the
+-- owner's rights, so sessions confined to an operator are audited without being able to write
+-- (or forge) audit rows themselves.
+CREATE FUNCTION audit_row() RETURNS trigger LANGUAGE plpgsql
+  SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
   old_image jsonb := CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) - 'token_sha256' END;
   new_image jsonb := CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) - 'token_sha256' END;
@@ -346,7 +349,7 @@ GRANT SELECT ON ALL TABLES IN SCHEMA public TO telecom_gis_operator;
 REVOKE SELECT ON api_tokens, audit_log, import_runs FROM telecom_gis_operator;
 GRANT UPDATE (state, remediation_reported_at, remediation_reported_by, remediation_note)
   ON violations TO telecom_gis_operator;
-GRANT INSERT ON placement_reports, audit_log TO telecom_gis_operator;
+GRANT INSERT ON placement_reports TO telecom_gis_operator;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO telecom_gis_operator;
 
 DO $$
@@ -395,13 +398,20 @@ ALTER TABLE penalty_violations ENABLE ROW LEVEL SECURITY;
 CREATE POLICY operator_scope ON penalty_violations TO telecom_gis_operator
   USING (EXISTS (SELECT 1 FROM penalty_decisions d WHERE d.id = penalty_violations.decision_id));
 
+-- Whether a plan lists a route of another operator than the scope's. It runs as the owner, so
+-- it sees every route (under the policies the other operators' routes would be invisible) and a
+-- policy on plans that read plan_routes directly would recurse through plan_routes' policy.
+CREATE FUNCTION telecom_gis_plan_has_foreign_routes(plan integer) RETURNS boolean
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+  SELECT EXISTS (SELECT 1 FROM plan_routes pr JOIN cable_routes r ON r.id = pr.route_id
+                  WHERE pr.plan_id = plan
+                    AND r.operator_id IS DISTINCT FROM telecom_gis_operator_scope())
+$$;
+
 ALTER TABLE undergrounding_plans ENABLE ROW LEVEL SECURITY;
 CREATE POLICY operator_scope ON undergrounding_plans TO telecom_gis_operator USING
   (operator_id = telecom_gis_operator_scope()
-   OR (operator_id IS NULL AND NOT EXISTS (
-         SELECT 1 FROM plan_routes pr JOIN cable_routes r ON r.id = pr.route_id
-          WHERE pr.plan_id = undergrounding_plans.id
-            AND r.operator_id <> telecom_gis_operator_scope())));
+   OR (operator_id IS NULL AND NOT telecom_gis_plan_has_foreign_routes(id)));
 
 ALTER TABLE plan_routes ENABLE ROW LEVEL SECURITY;
 CREATE POLICY operator_scope ON plan_routes TO telecom_gis_operator
@@ -411,7 +421,30 @@ ALTER TABLE users ENABLE ROW LEVEL SECURITY;
 CREATE POLICY operator_scope ON users TO telecom_gis_operator
   USING (operator_id = telecom_gis_operator_scope() OR role = 'inspector');
 
--- Campaign scope lists name other operators: an operator sees only campaigns that include it.
+-- Campaign scope lists name other operators: an operator sees the campaigns that include it and
+-- the province-wide ones (no operator list), and only its own row of each list.
 ALTER TABLE campaign_operators ENABLE ROW LEVEL SECURITY;
 CREATE POLICY operator_scope ON campaign_operators TO telecom_gis_operator
   USING (operator_id = telecom_gis_operator_scope());
+
+CREATE FUNCTION telecom_gis_campaign_concerns_scope(campaign integer) RETURNS boolean
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+  SELECT NOT EXISTS (SELECT 1 FROM campaign_operators co WHERE co.campaign_id = campaign)
+      OR EXISTS (SELECT 1 FROM campaign_operators co
+                  WHERE co.campaign_id = campaign
+                    AND co.operator_id = telecom_gis_operator_scope())
+$$;
+
+ALTER TABLE campaigns ENABLE ROW LEVEL SECURITY;
+CREATE POLICY operator_scope ON campaigns TO telecom_gis_operator
+  USING (telecom_gis_campaign_concerns_scope(id));
+
+-- ---------------------------------------------------------------- local time
+-- The department works in Vietnam's time: current_date (the history's "no future dates" rule,
+-- default dates) must be the local date, not UTC's, or a change dated today is refused from
+-- 00:00 to 07:00. Applies to new sessions.
+DO $$
+BEGIN
+  EXECUTE format('ALTER DATABASE %I SET timezone TO %L', current_database(), 'Asia/Ho_Chi_Minh');
+END
+$$;

@@ -31,15 +31,20 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Drop what 0003 created (the data in these tables is lost)."""
+    with op.get_bind().connection.dbapi_connection.cursor() as cursor:  # no %-placeholders
+        cursor.execute("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I RESET timezone', "
+                       "current_database()); END $$")
     for table in AUDITED_ELSEWHERE:
         op.execute(f"DROP TRIGGER IF EXISTS {table}_audit ON {table}")
     for table in ("cable_routes", "cable_segments", "operators", "structures", "segment_states",
-                  "undergrounding_plans"):
+                  "undergrounding_plans", "structure_sharers", "plan_routes"):
         op.execute(f"DROP POLICY IF EXISTS operator_scope ON {table}")
         op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
         op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
     for table in TABLES:
         op.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
     for function in ("penalty_violations_same_operator()", "refuse_change()", "audit_row()",
+                     "telecom_gis_plan_has_foreign_routes(integer)",
+                     "telecom_gis_campaign_concerns_scope(integer)",
                      "telecom_gis_operator_scope()"):
         op.execute(f"DROP FUNCTION IF EXISTS {function}")
