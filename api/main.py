@@ -13,6 +13,7 @@ from api.routers import (
     audit,
     campaigns,
     checklists,
+    compliance,
     health,
     inspections,
     network,
@@ -39,6 +40,7 @@ TAGS = [
     {"name": "violations", "description": "Violations and their remediation lifecycle."},
     {"name": "penalties", "description": "Penalty decisions (quyết định xử phạt)."},
     {"name": "placement reports", "description": "Operators' undergrounding/tidying reports."},
+    {"name": "compliance", "description": "Compliance state of segments at any date."},
     {"name": "users", "description": "Who you are; users and tokens (admin)."},
     {"name": "audit", "description": "Every write: who, when, before and after."},
     {"name": "health", "description": "Liveness and readiness."},
@@ -77,6 +79,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         upload_limit=settings.photo_max_bytes + 64 * 1024,
     )
     for module in (segments, network, checklists, campaigns, inspections, violations, penalties,
-                   placement_reports, users, audit, health):
+                   placement_reports, compliance, users, audit, health):
         app.include_router(module.router)
     return app
