@@ -1,7 +1,90 @@
-"""Placeholder: filled in by the campaigns work."""
+"""Inspection campaigns (cuộc kiểm tra): create them, read their scope and progress. The rules
+live in :mod:`gis.compliance.campaigns`."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import APIRouter, Query, Request, Response
+
+from api.deps import Inspector, PrincipalDep, SessionDep
+from api.problems import problem_responses
+from api.schemas.campaigns import CampaignCreate, CampaignPage, CampaignPublic
+from api.schemas.common import Link
+from api.visit_problems import visit_problems
+from gis.compliance.campaigns import (
+    CampaignInput,
+    create_campaign,
+    get_campaign,
+    list_campaigns,
+)
+from gis.compliance.rules import local_today
+
+router = APIRouter(prefix="/campaigns", tags=["campaigns"])
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=CampaignPublic,
+    summary="Create an inspection campaign",
+    responses=problem_responses(400, 401, 403, 409, 413, 415, 422),
+)
+def create(body: CampaignCreate, response: Response, session: SessionDep,
+           principal: Inspector) -> CampaignPublic:
+    """Create a campaign (admins and inspectors). Communes are 5-digit codes of communes in
+    force during the period, operators are operator codes, inspectors are usernames of
+    inspector users; each unknown one is a 422 naming its position (`body.operators[1]`).
+    A code already used is 409."""
+    data = CampaignInput(
+        code=body.code, name=body.name, legal_basis=body.legal_basis,
+        starts_on=body.starts_on, ends_on=body.ends_on, communes=tuple(body.communes),
+        operators=tuple(body.operators), inspectors=tuple(body.inspectors),
+        checklist_version=body.checklist_version, note=body.note,
+    )
+    with visit_problems():
+        campaign = create_campaign(session, principal, data)
+    response.headers["Location"] = f"/campaigns/{campaign.id}"
+    return CampaignPublic.of(get_campaign(session, principal, campaign.id, local_today()))
+
+
+@router.get(
+    "",
+    response_model=CampaignPage,
+    summary="List campaigns with scope and progress",
+    responses=problem_responses(401, 422),
+)
+def list_(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    active_on: Annotated[date | None, Query(
+        description="Only campaigns whose period includes this date")] = None,
+    after: Annotated[int | None, Query(ge=0, description="Last id of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> CampaignPage:
+    """Campaigns in id order. An operator's user sees the campaigns that name its operator,
+    with progress on its own segments."""
+    rows = list_campaigns(session, principal, local_today(), after=after, limit=limit + 1,
+                          active_on=active_on)
+    page = rows[:limit]
+    links = [Link(rel="self", href=str(request.url), type="application/json")]
+    if len(rows) > limit:
+        links.append(Link(rel="next", type="application/json",
+                          href=str(request.url.include_query_params(
+                              after=page[-1].campaign.id))))
+    return CampaignPage(items=[CampaignPublic.of(v) for v in page], links=links,
+                        number_returned=len(page))
+
+
+@router.get(
+    "/{campaign_id}",
+    response_model=CampaignPublic,
+    summary="One campaign with scope and progress",
+    responses=problem_responses(401, 404, 422),
+)
+def read(campaign_id: int, session: SessionDep, principal: PrincipalDep) -> CampaignPublic:
+    """A campaign; 404 when it does not exist or (for an operator's user) does not name its
+    operator."""
+    return CampaignPublic.of(get_campaign(session, principal, campaign_id, local_today()))
