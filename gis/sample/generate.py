@@ -42,6 +42,7 @@ from gis.sample.changes import LAST_DATE, build_history
 from gis.sample.files import write_csv, write_geojson, write_gpkg
 from gis.sample.geography import SOURCE as UNIT_SOURCE
 from gis.sample.geography import THAI_BINH_OUTLINE, Unit, build_crosswalk, build_units
+from gis.sample.inspection_plan import build_plan, write_plan
 from gis.sample.local_crs import LocalMetric
 from gis.sample.names import OPERATORS, PLAN_2020_STREETS
 from gis.sample.network import CableNetwork, TooFewSegments, build_network, count_spans
@@ -57,6 +58,7 @@ AVENUES = {CITY.name: 3, PROVINCE.name: 6}
 HEADROOM = (1.02, 1.35)
 #: Random stream numbers (one per concern).
 STREAM_STREETS, STREAM_CABLES, STREAM_HISTORY, STREAM_UNITS, STREAM_PLANS = 1, 2, 3, 4, 5
+STREAM_INSPECTIONS = 6
 SEGMENT_COLUMNS = ["source_fid", "operator", "route_code", "tier", "placement", "placement_kind",
                    "tidied", "lifecycle", "state_date", "synthetic"]
 STRUCTURE_COLUMNS = ["source_fid", "kind", "code", "owner", "shared_by", "synthetic"]
@@ -245,6 +247,8 @@ def generate_sample(
     report("generating", 6, steps)
     rows["segment_history.csv"] = write_csv(out / "segment_history.csv", history)
     rows["plans.csv"] = write_csv(out / "plans.csv", plans)
+    inspections = build_plan(seg, history, units, _rng(seed, STREAM_INSPECTIONS), seed)
+    rows.update(write_plan(out, inspections))
     report("generating", 7, steps)
     result.km = _km(seg, history)
     _write_manifest(out / "manifest.json", result)

@@ -5,7 +5,8 @@ first) and the crosswalk, routes (by code), structures (by source + source_fid) 
 sharers, then the segments through the segment importer (:func:`gis.importers.import_segments`,
 keyed on source + source_fid; the database gives each new segment its commune), then segment
 ends are linked to the structure within :data:`LINK_TOLERANCE_M` metres, the dated history is
-added (only rows not yet present) and the plans (by year + name) with their routes.
+added (only rows not yet present) and the plans (by year + name) with their routes; last, when
+the directory has them, the inspection history (:mod:`gis.sample.inspection_load`).
 
 Loading the same directory again changes nothing. Nothing is committed here: the caller owns
 the transaction (the CLI uses :func:`gis.db.transaction`).
@@ -31,6 +32,8 @@ from gis.progress import ProgressFn, no_progress
 from gis.sample import DEMO_SOURCE
 from gis.sample.files import find_layer, read_layer
 from gis.sample.geography import level_of_code
+from gis.sample.inspection_load import has_inspection_history, load_inspection_history
+from gis.settings import get_settings
 
 #: A segment end is linked to the nearest structure at most this far away (metres).
 LINK_TOLERANCE_M = 1.0
@@ -130,6 +133,10 @@ def _load(session: Session, directory: Path, segments_file: Path, source: str,
     if (directory / "plans.csv").exists():
         counts["plans"], counts["plan_routes"] = _load_plans(session, _csv(directory / "plans.csv"))
     session.flush()
+    if has_inspection_history(directory):
+        counts.update(load_inspection_history(session, directory, source, get_settings(),
+                                               report))
+        session.flush()
     return counts
 
 

@@ -39,3 +39,35 @@ def demo(demo_dir) -> dict:
         "plans": csv("plans.csv"),
         "manifest": json.loads((demo_dir / "manifest.json").read_text("utf-8")),
     }
+
+
+@pytest.fixture(scope="module")
+def demo_loaded(engine):
+    """The committed demo loaded once per module in a transaction that is rolled back at the
+    end of the module; yields ``(connection, load counts)``. Loading replays ~700 visits, so
+    doing it once per module instead of once per test saves minutes."""
+    from sqlalchemy.orm import Session
+
+    from gis.sample import demo_directory
+    from gis.sample.load import load_sample
+
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
+            counts = load_sample(session, demo_directory())
+            session.commit()  # releases the savepoint into the module's transaction
+        yield connection, counts
+        transaction.rollback()
+
+
+@pytest.fixture
+def demo_session(demo_loaded):
+    """A session on the loaded demo whose changes are rolled back after the test."""
+    from sqlalchemy.orm import Session
+
+    connection, _ = demo_loaded
+    savepoint = connection.begin_nested()
+    with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
+        yield session
+    if savepoint.is_active:
+        savepoint.rollback()
