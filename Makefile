@@ -35,6 +35,7 @@ test: install db
 
 bench: install db
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/visits.py --clients 16 --visits 40
 
 lint: install
 	$(BIN)/ruff check gis api maps tests bench

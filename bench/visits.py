@@ -1,0 +1,178 @@
+"""Benchmark: visit recording over HTTP with concurrent inspectors, on the sample province.
+
+    .venv/bin/python bench/visits.py [--clients 16] [--visits 40] [--workers 1]
+
+Creates a throwaway database from the PostGIS template, loads the committed demo (3,000
+segments and its inspection history), starts ``uvicorn`` on loopback with the app, then
+``--clients`` threads each POST ``--visits`` visits (``/inspections``, a fresh Idempotency-Key
+each, one result per applicable checklist item, about 3 % failing so violations are written too)
+over keep-alive connections. Reports latency p50 / p95 / p99 / max in milliseconds, throughput
+and errors; writes bench/out/visits-<clients>.json. The database is dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.run import OUT, fresh_database  # noqa: E402
+from gis.auth import create_user, issue_token  # noqa: E402
+from gis.choices import Role  # noqa: E402
+from gis.compliance.catalogue import items_for, version_in_force  # noqa: E402
+from gis.db import make_engine, transaction  # noqa: E402
+from gis.sample import demo_directory  # noqa: E402
+from gis.sample.load import load_sample  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def prepare(url: str) -> tuple[str, list[tuple[int, list[str]]]]:
+    """Load the demo, make an inspector with a token; return the token and, per active
+    segment, its id and the checklist item codes that apply to it."""
+    engine = make_engine(url)
+    with transaction(engine, actor="bench") as session:
+        load_sample(session, demo_directory())
+        create_user(session, "bench.inspector", "Bench Inspector", Role.INSPECTOR)
+        token, _ = issue_token(session, "bench.inspector", 1)
+        version = version_in_force(session, datetime.now(UTC).date())
+        codes = {p: [i.code for i in items_for(version, p)] for p in ("overhead", "underground")}
+        rows = session.execute(text(
+            "SELECT id, placement FROM cable_segments WHERE lifecycle = 'active' ORDER BY id"
+        )).all()
+        session.execute(text("ANALYZE"))
+    engine.dispose()
+    return token, [(sid, codes[placement]) for sid, placement in rows]
+
+
+def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
+    env = dict(os.environ, TELECOM_GIS_DATABASE_URL=url,
+               TELECOM_GIS_PHOTO_DIR=str(OUT / "photos"))
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+         "--log-level", "warning", "--no-access-log"],
+        cwd=ROOT, env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("the server did not start within 60 s")
+
+
+def visit_body(segment: tuple[int, list[str]], rng: random.Random) -> bytes:
+    segment_id, codes = segment
+    visited = datetime.now(UTC) - timedelta(minutes=1)
+    results = [{"item": code, "result": "fail" if rng.random() < 0.03 else "pass"}
+               for code in codes]
+    return json.dumps({"segment_id": segment_id, "visited_at": visited.isoformat(),
+                       "results": results}).encode()
+
+
+def client(port: int, token: str, segments: list, count: int, seed: int,
+           latencies: list[float], errors: list[str], barrier: threading.Barrier) -> None:
+    rng = random.Random(seed)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    barrier.wait()
+    for _ in range(count):
+        body = visit_body(rng.choice(segments), rng)
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+                   "Idempotency-Key": str(uuid.UUID(int=rng.getrandbits(128), version=4))}
+        started = time.perf_counter()
+        conn.request("POST", "/inspections", body=body, headers=headers)
+        response = conn.getresponse()
+        payload = response.read()
+        latencies.append((time.perf_counter() - started) * 1000)
+        if response.status != 201:
+            errors.append(f"{response.status} {payload[:200]!r}")
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=1000, method="inclusive")[int(q * 10) - 1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--visits", type=int, default=40, help="visits per client")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    args = parser.parse_args()
+
+    url, drop = fresh_database()
+    server = None
+    try:
+        token, segments = prepare(url)
+        port = free_port()
+        server = start_server(url, port, args.workers)
+        warm_lat: list[float] = []
+        warm_err: list[str] = []
+        client(port, token, segments, 20, 0, warm_lat, warm_err, threading.Barrier(1))
+        latencies: list[float] = []
+        errors: list[str] = []
+        barrier = threading.Barrier(args.clients)
+        threads = [threading.Thread(target=client, args=(port, token, segments, args.visits,
+                                                         n + 1, latencies, errors, barrier))
+                   for n in range(args.clients)]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        seconds = time.perf_counter() - started
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(10)
+        drop()
+
+    results = {
+        "when": datetime.now().isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform()},
+        "clients": args.clients, "workers": args.workers, "requests": len(latencies),
+        "errors": len(errors) + len(warm_err), "seconds": round(seconds, 2),
+        "visits_per_second": round(len(latencies) / seconds, 1),
+        "latency_ms": {name: round(value, 1) for name, value in (
+            ("p50", statistics.median(latencies)), ("p95", percentile(latencies, 95)),
+            ("p99", percentile(latencies, 99)), ("max", max(latencies)))},
+    }
+    for line in (errors + warm_err)[:5]:
+        print("error:", line)
+    print(json.dumps(results, indent=2))
+    OUT.mkdir(parents=True, exist_ok=True)
+    target = OUT / f"visits-{args.clients}.json"
+    target.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"written {target}")
+    return 1 if errors or warm_err else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
