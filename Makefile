@@ -28,6 +28,8 @@ sample: migrate
 	$(BIN)/telecom-gis sample load
 
 demo: sample
+	@echo "API token of the demo administrator 'quantri' (valid 1 day; Authorization: Bearer ...):"
+	@$(BIN)/telecom-gis users token quantri --days 1 --label "make demo"
 	$(BIN)/telecom-gis serve --host $(HOST) --port $(PORT)
 
 test: install db

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import limits, problems
+from api import limits, openapi, problems
 from api.routers import (
     audit,
     campaigns,
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     problems.install(app)
+    openapi.install(app)
     app.add_middleware(
         limits.RequestGuard,
         json_limit=JSON_BODY_LIMIT,

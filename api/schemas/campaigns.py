@@ -82,13 +82,13 @@ class CampaignPublic(BaseModel):
 
     id: int = Field(examples=[3])
     code: str = Field(examples=["KT-2024-03"])
-    name: str
-    legal_basis: str
-    starts_on: date
-    ends_on: date
+    name: str = Field(examples=["Kiểm tra cáp treo tuyến Lý Thường Kiệt"])
+    legal_basis: str = Field(examples=["Quyết định 45/QĐ-SKHCN ngày 20/3/2024"])
+    starts_on: date = Field(examples=["2024-04-01"])
+    ends_on: date = Field(examples=["2024-05-31"])
     checklist_version: str | None = Field(examples=["QCVN33-2019/v1"])
     note: str | None
-    created_at: datetime
+    created_at: datetime = Field(examples=["2024-03-25T02:15:00Z"])
     created_by: str = Field(examples=["user:thanh.tra"])
     scope: CampaignScope
     progress: CampaignProgressPublic

@@ -53,13 +53,14 @@ class ChecklistVersionPublic(BaseModel):
     """A catalogue version: in force from ``effective_from`` until a later one takes over."""
 
     code: str = Field(examples=["QCVN33-2019/v1"])
-    title: str
+    title: str = Field(examples=["Danh mục kiểm tra cáp ngoại vi theo QCVN 33:2019/BTTTT (bản 1)"])
     effective_from: date = Field(examples=["2020-07-01"])
     source: str | None
-    content_sha256: str
-    loaded_at: datetime
+    content_sha256: str = Field(examples=["9f2c" + "0" * 60])
+    loaded_at: datetime = Field(examples=["2026-11-27T03:20:00Z"])
     items: int = Field(examples=[14], description="Number of items")
-    in_force: bool = Field(description="Whether this is the version in force today")
+    in_force: bool = Field(description="Whether this is the version in force today",
+                           examples=[True])
 
     @classmethod
     def of(cls, version: ChecklistVersion, items: int, in_force: bool) -> ChecklistVersionPublic:

@@ -168,7 +168,7 @@ class InspectionPublic(BaseModel):
     campaign_id: int | None = Field(examples=[3])
     campaign: str | None = Field(examples=["KT-2024-03"])
     visited_at: datetime = Field(examples=["2024-05-02T02:30:00Z"], description="In UTC")
-    recorded_at: datetime
+    recorded_at: datetime = Field(examples=["2024-05-02T03:31:05Z"])
     placement: labelled(Placement)  # type: ignore[valid-type]
     checklist_version: str = Field(examples=["QCVN33-2019/v1"])
     position: PointGeometry | None = None

@@ -107,7 +107,8 @@ class PenaltyDecisionPage(BaseModel):
     """One page of penalty decisions."""
 
     items: list[PenaltyDecisionPublic]
-    total_vnd: int = Field(description="Sum of the amounts on this page")
+    total_vnd: int = Field(description="Sum of the amounts on this page",
+                           examples=[28_250_000])
     links: list[Link]
 
 

@@ -73,7 +73,8 @@ class ViolationPublic(BaseModel):
 class ViolationPage(BaseModel):
     """One page of violations; follow the ``next`` link for more."""
 
-    as_of: date = Field(description="States are as of the end of this local date")
+    as_of: date = Field(description="States are as of the end of this local date",
+                        examples=["2026-11-27"])
     items: list[ViolationPublic]
     links: list[Link] = Field(description="``next`` when there are more")
 
