@@ -95,3 +95,27 @@ def session(connection) -> Iterator[Session]:
     """ORM session joined to the test's transaction; its commits become savepoints."""
     with Session(bind=connection, join_transaction_mode="create_savepoint") as sess:
         yield sess
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """When the whole API suite ran (no -k / -m selection), fail the run if some route of the
+    app never answered a test's request with success: every route must be exercised."""
+    from pathlib import Path
+
+    config = session.config
+    if config.option.keyword or config.option.markexpr or exitstatus != 0:
+        return
+    api_dir = Path(__file__).parent / "api"
+    wanted = {str(p) for p in api_dir.glob("test_*.py")}
+    ran = {str(item.path) for item in session.items}
+    if not wanted <= ran:
+        return
+    from api.main import create_app
+    from gis.settings import Settings
+    from tests.api.conftest import EXERCISED, all_routes
+
+    missing = sorted(all_routes(create_app(Settings())) - EXERCISED)
+    if missing:
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        reporter.write_line(f"routes no test used successfully: {missing}", red=True)
+        session.exitstatus = 1

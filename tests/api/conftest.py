@@ -8,6 +8,7 @@ empties the data tables afterwards (TRUNCATE, which append-only triggers do not 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -18,6 +19,38 @@ from sqlalchemy.orm import Session
 from api.deps import get_session
 from api.main import create_app
 from gis.settings import Settings
+
+#: (method, route path) of every successful request the API tests made through the fixtures.
+EXERCISED: set[tuple[str, str]] = set()
+
+
+class RouteRecorder:
+    """ASGI wrapper noting which route answered a request with success (2xx); FastAPI puts the
+    route in the scope. Error answers do not count: each route needs a test that uses it."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        status = 0
+
+        async def noting_send(message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, noting_send)
+        route = scope.get("route")
+        if scope["type"] == "http" and route is not None and 200 <= status < 300:
+            EXERCISED.add((scope["method"], re.sub(r":\w+}", "}", route.path)))
+
+
+def all_routes(application) -> set[tuple[str, str]]:
+    """Every (method, path) the app serves, from its OpenAPI document."""
+    return {(method.upper(), path) for path, operations in application.openapi()["paths"].items()
+            for method in operations}
+
 
 #: Tables emptied after a committed test (the checklist catalogue and geography stay).
 DATA_TABLES = (
@@ -54,6 +87,7 @@ def app(settings, connection):
                     " set_config('telecom_gis.actor', '', true)"))
 
     application.dependency_overrides[get_session] = session_in_test_transaction
+    application.add_middleware(RouteRecorder)
     return application
 
 
@@ -75,5 +109,7 @@ def committed_engine(engine):
 @pytest.fixture
 def committed_client(settings, committed_engine) -> Iterator[TestClient]:
     """HTTP client on an app that commits for real (use with ``committed_engine`` data)."""
-    with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
+    application = create_app(settings)
+    application.add_middleware(RouteRecorder)
+    with TestClient(application, raise_server_exceptions=False) as test_client:
         yield test_client
