@@ -56,11 +56,11 @@ def roles(*allowed: Role) -> Callable[[Principal], Principal]:
     return check
 
 
-Staff = Annotated[Principal, Depends(roles(Role.ADMIN, Role.INSPECTOR, Role.PLANNER))]
 Inspector = Annotated[Principal, Depends(roles(Role.ADMIN, Role.INSPECTOR))]
 Planner = Annotated[Principal, Depends(roles(Role.ADMIN, Role.PLANNER))]
 Admin = Annotated[Principal, Depends(roles(Role.ADMIN))]
-OperatorUser = Annotated[Principal, Depends(roles(Role.OPERATOR))]
+#: Operators' own reports (remediation, placement changes), or an administrator on their behalf.
+OperatorOrAdmin = Annotated[Principal, Depends(roles(Role.ADMIN, Role.OPERATOR))]
 
 
 def get_app_settings(request: Request) -> Settings:

@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gis.auth import AuthError, ForbiddenError
@@ -213,6 +213,11 @@ def install(app: FastAPI) -> None:
         diag = getattr(exc.orig, "diag", None)
         sqlstate = getattr(diag, "sqlstate", None) or ""
         message = getattr(diag, "message_primary", None) or "the database refused the request"
+        if isinstance(exc, DataError) and not sqlstate:
+            # Refused by the driver before it reached the server, e.g. a NUL character in a
+            # text value (PostgreSQL cannot store one): bad input, not a server fault.
+            message = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else message
+            return problem_response(request, 422, message, kind="invalid-input")
         if sqlstate.startswith(("22", "23", "P0")):  # data exception, integrity, raise
             return problem_response(request, 422, message, kind="invalid-input")
         log.exception("database error")

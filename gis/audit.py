@@ -18,8 +18,7 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from gis.auth import FieldIssue
-from gis.errors import ValidationFailed
+from gis.errors import invalid
 from gis.models import AuditEntry
 
 #: Tables whose writes are audited (the triggers created by migration 0003).
@@ -56,9 +55,9 @@ class AuditCursor:
             at, entry_id = raw.split("|")
             cursor = cls(datetime.fromisoformat(at), int(entry_id))
         except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-            raise _invalid("cursor", "not a cursor from a 'next' link of this list") from exc
+            raise invalid("cursor", "not a cursor from a 'next' link of this list") from exc
         if cursor.at.tzinfo is None:
-            raise _invalid("cursor", "not a cursor from a 'next' link of this list")
+            raise invalid("cursor", "not a cursor from a 'next' link of this list")
         return cursor
 
 
@@ -68,10 +67,6 @@ class AuditPage:
 
     entries: list[AuditEntry]
     next_cursor: AuditCursor | None
-
-
-def _invalid(field: str, reason: str) -> ValidationFailed:
-    return ValidationFailed(reason, [FieldIssue(field, reason)])
 
 
 def scrub(image: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -99,10 +94,10 @@ def list_audit(
     Raises ValidationFailed (field ``table`` or ``limit``) for an unknown table or a bad limit.
     """
     if table is not None and table not in AUDITED_TABLES:
-        raise _invalid("table", f"{table!r} is not an audited table; audited tables: "
-                                f"{', '.join(AUDITED_TABLES)}")
+        raise invalid("table", f"{table!r} is not an audited table; audited tables: "
+                               f"{', '.join(AUDITED_TABLES)}")
     if not 1 <= limit <= MAX_LIMIT:
-        raise _invalid("limit", f"limit must be between 1 and {MAX_LIMIT}")
+        raise invalid("limit", f"limit must be between 1 and {MAX_LIMIT}")
     query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     if table is not None:
         query = query.where(AuditEntry.table_name == table)

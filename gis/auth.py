@@ -4,8 +4,8 @@ Tokens are 256-bit random strings (``tg_`` + 43 URL-safe characters), so a plain
 enough to store them: unlike passwords they cannot be guessed from a dictionary.
 
 Bad input raises :class:`~gis.errors.ValidationFailed` whose ``problems`` are
-:class:`FieldIssue` (``field`` is the input's name, e.g. ``operator``); a duplicate or a change
-the stored state forbids raises :class:`~gis.errors.ConflictError`.
+:class:`~gis.errors.FieldIssue` (``field`` is the input's name, e.g. ``operator``); a duplicate
+or a change the stored state forbids raises :class:`~gis.errors.ConflictError`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from gis.choices import Role
-from gis.errors import ConflictError, FieldIssue, GisError, NotFoundError, ValidationFailed
+from gis.errors import ConflictError, GisError, NotFoundError, invalid
 from gis.models import ApiToken, Operator, User
 
 TOKEN_PREFIX = "tg_"
@@ -43,11 +43,6 @@ class AuthError(GisError):
 
 class ForbiddenError(GisError):
     """The user is known but not allowed to do this (HTTP 403)."""
-
-
-
-def _invalid(field: str, reason: str) -> ValidationFailed:
-    return ValidationFailed(reason, [FieldIssue(field, reason)])
 
 
 @dataclass(frozen=True)
@@ -91,14 +86,14 @@ def _operator_id(session: Session, code: str) -> int:
     )
     if operator_id is None:
         known = ", ".join(session.scalars(select(Operator.code).order_by(Operator.code)))
-        raise _invalid("operator", f"unknown operator {code!r}; known operators: {known or '-'}")
+        raise invalid("operator", f"unknown operator {code!r}; known operators: {known or '-'}")
     return operator_id
 
 
 def _check_full_name(full_name: str) -> str:
     name = full_name.strip()
     if not 1 <= len(name) <= FULL_NAME_MAX:
-        raise _invalid("full_name", f"the full name must have 1 to {FULL_NAME_MAX} characters")
+        raise invalid("full_name", f"the full name must have 1 to {FULL_NAME_MAX} characters")
     return name
 
 
@@ -111,17 +106,17 @@ def create_user(
     ConflictError when the username is taken.
     """
     if not re.fullmatch(USERNAME_PATTERN, username):
-        raise _invalid("username", "a username has 2 to 64 characters: lower-case letters, "
-                                   "digits, '.', '_' or '-', starting with a letter or digit")
+        raise invalid("username", "a username has 2 to 64 characters: lower-case letters, "
+                                  "digits, '.', '_' or '-', starting with a letter or digit")
     full_name = _check_full_name(full_name)
     operator_id = None
     if role is Role.OPERATOR:
         if not operator_code:
-            raise _invalid("operator", "an operator user needs its operator's code (e.g. VNPT)")
+            raise invalid("operator", "an operator user needs its operator's code (e.g. VNPT)")
         operator_id = _operator_id(session, operator_code)
     elif operator_code:
-        raise _invalid("operator", f"a {role.value} user does not belong to an operator; "
-                                   "give an operator only for the role operator")
+        raise invalid("operator", f"a {role.value} user does not belong to an operator; "
+                                  "give an operator only for the role operator")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise ConflictError(f"user {username!r} already exists")
     user = User(username=username, full_name=full_name, role=role.value, operator_id=operator_id)
@@ -247,7 +242,7 @@ def issue_token(
 
     The plaintext exists only in the return value: the database keeps its SHA-256."""
     if days < 1:
-        raise _invalid("days", "a token must be valid for at least 1 day")
+        raise invalid("days", "a token must be valid for at least 1 day")
     user = get_user(session, username)
     if not user.active:
         raise ConflictError(f"user {username!r} is deactivated; activate it first")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -49,3 +50,14 @@ class ValidationFailed(GisError):
     def __init__(self, message: str, problems: list) -> None:
         super().__init__(message)
         self.problems = problems
+
+
+def invalid(field: str, reason: str) -> ValidationFailed:
+    """A :class:`ValidationFailed` about one ``field``; ``reason`` is its message."""
+    return ValidationFailed(reason, [FieldIssue(field, reason)])
+
+
+def invalid_fields(issues: Sequence[FieldIssue]) -> ValidationFailed:
+    """A :class:`ValidationFailed` naming each bad field (message ``field: reason; ...``)."""
+    summary = "; ".join(f"{issue.field}: {issue.reason}" for issue in issues)
+    return ValidationFailed(summary, list(issues))

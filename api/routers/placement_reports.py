@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Query, Request, status
 from sqlalchemy.orm import Session
 
-from api.deps import Inspector, PrincipalDep, SessionDep, roles
+from api.deps import Inspector, OperatorOrAdmin, PrincipalDep, SessionDep
 from api.problems import fields_at, problem_responses
 from api.routers.violations import next_link
 from api.schemas.common import labelled
@@ -19,16 +19,13 @@ from api.schemas.placement_reports import (
     ReportConfirm,
     ReportReject,
 )
-from gis.auth import Principal
-from gis.choices import ReportStatus, Role
+from gis.choices import ReportStatus
 from gis.compliance import placement_reports as reports
 from gis.compliance.penalties import operator_codes
 from gis.compliance.placement_reports import ReportFilter
 from gis.models import PlacementReport
 
 router = APIRouter(prefix="/placement-reports", tags=["placement reports"])
-
-Reporter = Annotated[Principal, Depends(roles(Role.ADMIN, Role.OPERATOR))]
 
 
 def _public(session: Session, report: PlacementReport) -> PlacementReportPublic:
@@ -44,7 +41,7 @@ def _public(session: Session, report: PlacementReport) -> PlacementReportPublic:
     responses=problem_responses(401, 403, 422),
 )
 def create_report(
-    body: PlacementReportCreate, session: SessionDep, principal: Reporter
+    body: PlacementReportCreate, session: SessionDep, principal: OperatorOrAdmin
 ) -> PlacementReportPublic:
     """An operator (for its own segment) or an admin reports the segment's new placement and
     tidy state from ``effective_on``, with evidence. The report is pending until an inspector

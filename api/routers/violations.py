@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 
-from api.deps import PrincipalDep, SessionDep, roles
+from api.deps import OperatorOrAdmin, PrincipalDep, SessionDep
 from api.problems import fields_at, problem_responses
 from api.schemas.common import Link, labelled
 from api.schemas.violations import (
@@ -17,15 +17,11 @@ from api.schemas.violations import (
     ViolationPage,
     ViolationPublic,
 )
-from gis.auth import Principal
-from gis.choices import Role
 from gis.compliance import violations
 from gis.compliance.rules import local_today
 from gis.compliance.violations import ViolationFilter, ViolationStateFilter
 
 router = APIRouter(prefix="/violations", tags=["violations"])
-
-Remediator = Annotated[Principal, Depends(roles(Role.ADMIN, Role.OPERATOR))]
 
 
 def next_link(request: Request, after: int | None) -> list[Link]:
@@ -99,7 +95,7 @@ def report_remediation(
     violation_id: int,
     body: RemediationCreate,
     session: SessionDep,
-    principal: Remediator,
+    principal: OperatorOrAdmin,
 ) -> ViolationDetailPublic:
     """The operator (or an admin) reports the violation fixed: its state becomes
     ``remediation_reported`` until an inspector verifies it by a new visit. 409 when it is

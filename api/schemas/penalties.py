@@ -98,7 +98,7 @@ class PenaltyDecisionPublic(BaseModel):
 
 
 class PenaltyDecisionDetail(PenaltyDecisionPublic):
-    """A decision with the violations it punishes (state as of the decision date)."""
+    """A decision with the violations it punishes (their state today)."""
 
     violations: list[ViolationPublic]
 

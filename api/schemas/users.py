@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.schemas.common import Label, label_of, labelled
 from gis.auth import FULL_NAME_MAX, USERNAME_PATTERN, UserInfo
@@ -61,7 +61,7 @@ class UserPublic(Me):
 
 class UserCreate(BaseModel):
     """A new user. ``operator`` (the operator's code) is required for the role ``operator``
-    and refused for the other roles."""
+    and refused for the other roles (checked by :func:`gis.auth.create_user`)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -75,19 +75,7 @@ class UserCreate(BaseModel):
     username: Username
     full_name: FullName
     role: RoleField = Field(examples=["inspector"])
-    operator: str | None = Field(default=None, max_length=16, examples=["VNPT"],
-                                 validate_default=True)
-
-    @field_validator("operator")
-    @classmethod
-    def _operator_matches_role(cls, value: str | None, info: ValidationInfo) -> str | None:
-        role = info.data.get("role")
-        if role is Role.OPERATOR and not value:
-            raise ValueError("an operator user needs its operator's code (e.g. VNPT)")
-        if role is not None and role is not Role.OPERATOR and value:
-            raise ValueError(f"a {role.value} user does not belong to an operator; "
-                             "give an operator only for the role operator")
-        return value
+    operator: str | None = Field(default=None, max_length=16, examples=["VNPT"])
 
 
 class UserUpdate(BaseModel):

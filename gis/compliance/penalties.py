@@ -18,11 +18,12 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy import extract, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from gis.compliance.rules import local_date, local_today
-from gis.compliance.violations import FieldIssue, invalid
-from gis.errors import ConflictError, GisError, NotFoundError
+from gis.choices import ViolationState
+from gis.compliance.rules import local_date, local_today, violation_state
+from gis.compliance.violations import violation_facts
+from gis.errors import ConflictError, FieldIssue, GisError, NotFoundError, invalid_fields
 from gis.models import Operator, PenaltyDecision, Violation, penalty_violations
 
 BUNDLED = "provisions.toml"
@@ -191,6 +192,12 @@ def _check_violations(
                 field, f"violation {violation_id} was found after the decision date "
                 f"({local_date(violation.found_at).isoformat()})",
             ))
+        elif violation_state(violation_facts(violation), decided_on) is ViolationState.WITHDRAWN:
+            issues.append(FieldIssue(
+                field, f"violation {violation_id} was withdrawn by a correction on "
+                f"{local_date(violation.closed_at).isoformat()}, before the decision date; "
+                "a withdrawn finding cannot be penalised",
+            ))
         seen.add(violation_id)
     return issues
 
@@ -214,7 +221,8 @@ def record_decision(
     Checks, each reported with the field at fault (ValidationFailed): the date is not in the
     future; the operator exists; the amount lies within the cited provision's range when that
     range is known; each violation exists, belongs to the operator and was found by the
-    decision date. A number already used raises DuplicateDecisionError.
+    decision date, and had not been withdrawn by a correction by then. A number already used
+    raises DuplicateDecisionError.
     """
     number = number.strip()
     if session.scalar(select(PenaltyDecision.id).where(PenaltyDecision.number == number)):
@@ -239,7 +247,7 @@ def record_decision(
     if operator is not None and violation_ids:
         issues += _check_violations(session, violation_ids, operator, decided_on)
     if issues:
-        raise invalid(*issues)
+        raise invalid_fields(issues)
     decision = PenaltyDecision(
         number=number, decided_on=decided_on, operator_id=operator.id,
         decree=decree.strip(), article=article.strip(),
@@ -269,7 +277,8 @@ def list_decisions(
     session: Session, flt: DecisionFilter
 ) -> tuple[list[PenaltyDecision], int | None]:
     """One page of decisions visible to the session; returns ``(decisions, next_after)``."""
-    stmt = select(PenaltyDecision).order_by(PenaltyDecision.id).limit(flt.limit + 1)
+    stmt = (select(PenaltyDecision).options(selectinload(PenaltyDecision.violations))
+            .order_by(PenaltyDecision.id).limit(flt.limit + 1))
     if flt.operator_code:
         stmt = stmt.join(Operator, Operator.id == PenaltyDecision.operator_id).where(
             Operator.code == flt.operator_code.strip().upper()

@@ -24,8 +24,7 @@ from gis.choices import (
     ReportStatus,
 )
 from gis.compliance.rules import local_today
-from gis.compliance.violations import FieldIssue, invalid
-from gis.errors import ConflictError, GisError, NotFoundError
+from gis.errors import ConflictError, FieldIssue, GisError, NotFoundError, invalid_fields
 from gis.history import record_state_change, state_as_of
 from gis.models import CableSegment, Operator, PlacementReport, SegmentState
 
@@ -79,7 +78,7 @@ def record_report(
     """
     segment = session.get(CableSegment, segment_id)
     if segment is None:
-        raise invalid(FieldIssue("segment_id", f"segment {segment_id} does not exist"))
+        raise invalid_fields([FieldIssue("segment_id", f"segment {segment_id} does not exist")])
     kind = placement_kind or DEFAULT_KIND[placement]
     issues: list[FieldIssue] = []
     if kind not in KINDS_BY_PLACEMENT[placement]:
@@ -97,17 +96,17 @@ def record_report(
             "history must stay in date order",
         ))
     if issues:
-        raise invalid(*issues)
+        raise invalid_fields(issues)
     current = state_as_of(session, segment_id, effective_on)
     if current is not None and current.lifecycle == Lifecycle.REMOVED:
-        raise invalid(FieldIssue("segment_id", f"segment {segment_id} was removed"))
+        raise invalid_fields([FieldIssue("segment_id", f"segment {segment_id} was removed")])
     if current is not None and (current.placement, current.placement_kind, current.tidied) == (
         placement.value, kind.value, tidied
     ):
-        raise invalid(FieldIssue(
+        raise invalid_fields([FieldIssue(
             "placement", f"segment {segment_id} is already {placement.value} ({kind.value}), "
             f"tidied={tidied}: the report changes nothing",
-        ))
+        )])
     report = PlacementReport(
         segment_id=segment_id, operator_id=segment.operator_id, reported_by=user_id,
         effective_on=effective_on, placement=placement.value, placement_kind=kind.value,

@@ -26,7 +26,7 @@ from gis.compliance.rules import (
     violation_state,
     violation_state_sql,
 )
-from gis.errors import ConflictError, FieldIssue, NotFoundError, ValidationFailed
+from gis.errors import ConflictError, FieldIssue, NotFoundError, invalid_fields
 from gis.models import Operator, PenaltyDecision, Violation, penalty_violations
 
 #: A client clock may run this much ahead of ours (the same allowance as for visit times).
@@ -41,13 +41,6 @@ class ViolationStateFilter(StrEnum):
     CLOSED = "closed"
     WITHDRAWN = "withdrawn"
     OVERDUE = "overdue"
-
-
-
-def invalid(*issues: FieldIssue) -> ValidationFailed:
-    """A :class:`ValidationFailed` naming each bad field (HTTP 422)."""
-    summary = "; ".join(f"{issue.field}: {issue.reason}" for issue in issues)
-    return ValidationFailed(summary, list(issues))
 
 
 class RemediationConflictError(ConflictError):
@@ -298,12 +291,12 @@ def report_remediation(
     now = now or datetime.now(UTC)
     reported_at = reported_at or now
     if reported_at > now + CLOCK_SKEW:
-        raise invalid(FieldIssue("reported_at", "is in the future"))
+        raise invalid_fields([FieldIssue("reported_at", "is in the future")])
     if reported_at < violation.found_at:
-        raise invalid(FieldIssue(
+        raise invalid_fields([FieldIssue(
             "reported_at",
             f"is before the violation was found ({violation.found_at.isoformat()})",
-        ))
+        )])
     violation.state = ViolationState.REMEDIATION_REPORTED.value
     violation.remediation_reported_at = reported_at
     violation.remediation_reported_by = user_id

@@ -329,6 +329,7 @@ penalty_violations = Table(
            primary_key=True),
     Column("violation_id", BigInteger, ForeignKey("violations.id", ondelete="RESTRICT"),
            primary_key=True),
+    Index("penalty_violations_violation_idx", "violation_id"),
 )
 
 

@@ -6,8 +6,10 @@ import json
 
 import pytest
 from pydantic import BaseModel
+from sqlalchemy import select, text
 
 from api.problems import PROBLEM_JSON, TYPE_BASE
+from gis.models import User
 from tests.factories import bearer, make_user
 
 ONE_MIB = 1024 * 1024
@@ -137,3 +139,51 @@ def test_bad_path_parameter_is_422_naming_it(client, admin):
     """A path parameter of the wrong type names ``path.<name>``."""
     body = assert_problem(client.delete("/tokens/abc", headers=admin), 422, "/tokens/abc")
     assert [e["field"] for e in body["errors"]] == ["path.token_id"]
+
+
+def test_nul_in_query_or_path_is_422_naming_it(client, admin):
+    """PostgreSQL cannot store NUL in text: a NUL in a query parameter or the path answers 422
+    naming it (it was a 500 when it reached the database)."""
+    body = assert_problem(client.get("/violations?operator=VN%00PT&item=C1", headers=admin),
+                          422, "/violations")
+    assert [e["field"] for e in body["errors"]] == ["query.operator"]
+    assert "NUL" in body["errors"][0]["detail"]
+    body = assert_problem(client.get("/users/a%00b", headers=admin), 422, "/users/a\u0000b")
+    assert [e["field"] for e in body["errors"]] == ["path"]
+
+
+def test_nul_in_json_body_is_422_naming_the_field(client, admin, session):
+    """A NUL anywhere in a JSON body (``\\u0000``) answers 422 naming each field; nothing is
+    written. An escaped backslash followed by ``u0000`` is ordinary text."""
+    response = client.post("/users", headers=admin, json={
+        "username": "nul.user", "full_name": "A\u0000B", "role": "planner"})
+    body = assert_problem(response, 422, "/users")
+    assert [e["field"] for e in body["errors"]] == ["body.full_name"]
+    assert session.scalar(select(User).where(User.username == "nul.user")) is None
+    ok = client.post("/users", headers=admin, json={
+        "username": "nul.user", "full_name": "A\\u0000B", "role": "planner"})
+    assert ok.status_code == 201 and ok.json()["full_name"] == "A\\u0000B"
+
+
+def test_nul_in_nested_json_body_names_the_path(app, client):
+    """Fields inside lists and objects are named like validation errors: ``body.x[1].y``."""
+
+    @app.post("/_test/nul", summary="test only")
+    def nul(body: dict) -> dict:
+        return body
+
+    response = client.post("/_test/nul", json={"x": [{"y": "ok"}, {"y": "a\u0000"}]})
+    body = assert_problem(response, 422, "/_test/nul")
+    assert [e["field"] for e in body["errors"]] == ["body.x[1].y"]
+
+
+def test_text_the_driver_refuses_is_422_not_500(app, client, session):
+    """A value the database driver refuses before sending it (a NUL that arrived some other way
+    than JSON, path or query) is bad input: 422, not 500."""
+    @app.get("/_test/driver", summary="test only")
+    def driver() -> dict:
+        session.execute(text("SELECT :x"), {"x": "a\x00b"})
+        return {}
+
+    body = assert_problem(client.get("/_test/driver"), 422, "/_test/driver")
+    assert "NUL" in body["detail"]

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select, text
 
 from gis import auth
-from gis.auth import AuthError, FieldIssue, ForbiddenError, Principal
+from gis.auth import AuthError, ForbiddenError, Principal
 from gis.choices import Role
-from gis.errors import ConflictError, NotFoundError, ValidationFailed
+from gis.errors import ConflictError, FieldIssue, NotFoundError, ValidationFailed
 from gis.models import ApiToken
 from tests.factories import make_operator
 

@@ -6,10 +6,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import event
 
 from gis.compliance.penalties import (
+    DecisionFilter,
     DuplicateDecisionError,
     ProvisionsError,
+    list_decisions,
     load_provisions,
     normalise_decree,
     parse_provisions,
@@ -17,6 +20,7 @@ from gis.compliance.penalties import (
     record_decision,
 )
 from gis.errors import ValidationFailed
+from gis.models import CableSegment
 from tests.compliance_data import local, make_violation, make_visit
 from tests.factories import make_operator, make_segment, make_user
 
@@ -136,3 +140,42 @@ def test_unknown_operator_and_duplicate_number(session, decision_world):
     _decide(session)
     with pytest.raises(DuplicateDecisionError):
         _decide(session, number=" 1/QĐ-XPHC ")
+
+
+
+def test_withdrawn_violation_cannot_be_penalised(session, decision_world):
+    """A finding withdrawn by a correction on or before the decision date is refused, naming
+    the field; one withdrawn only after the decision date may still be cited."""
+    mine, _ = decision_world
+    inspector, _ = make_user(session, "inspector", username="second-inspector")
+    segment = session.get(CableSegment, mine.segment_id)
+    visit = make_visit(session, segment, inspector, local(2024, 3, 1))
+    early = make_violation(session, visit, "C2", closed_at=local(2024, 3, 2), withdrawn=True)
+    late = make_violation(session, visit, "C3", closed_at=local(2024, 5, 2), withdrawn=True)
+    with pytest.raises(ValidationFailed) as caught:
+        _decide(session, violation_ids=[mine.id, early.id])
+    (problem,) = caught.value.problems
+    assert problem.field == "violation_ids[1]"
+    assert "withdrawn by a correction on 2024-03-02" in problem.reason
+    decision = _decide(session, violation_ids=[late.id])
+    assert [v.id for v in decision.violations] == [late.id]
+
+
+def test_listing_loads_the_violations_of_a_page_at_once(session, decision_world, connection):
+    """Listing decisions fetches their linked violations in one query, not one per decision."""
+    mine, _ = decision_world
+    for n in range(4):
+        _decide(session, number=f"{n}/QĐ-XPHC", violation_ids=[mine.id])
+    session.expire_all()
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(connection, "before_cursor_execute", count)
+    try:
+        decisions, _ = list_decisions(session, DecisionFilter())
+        assert [[v.id for v in d.violations] for d in decisions] == [[mine.id]] * 4
+    finally:
+        event.remove(connection, "before_cursor_execute", count)
+    assert len(statements) == 2, statements

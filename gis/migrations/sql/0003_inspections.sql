@@ -266,6 +266,7 @@ CREATE TABLE penalty_violations (
   violation_id  bigint NOT NULL REFERENCES violations (id) ON DELETE RESTRICT,
   PRIMARY KEY (decision_id, violation_id)
 );
+CREATE INDEX penalty_violations_violation_idx ON penalty_violations (violation_id);
 
 CREATE FUNCTION penalty_violations_same_operator() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
