@@ -13,16 +13,19 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from api.schemas.common import spell_labels
 from gis.choices import LABELS
+
+#: The labelled members by enum class name, then by value.
+_BY_CLASS: dict[str, dict[str, StrEnum]] = {}
+for _member in LABELS:
+    _BY_CLASS.setdefault(type(_member).__name__, {})[_member.value] = _member
 
 
 def _labels_for(values: list[str], title: str | None) -> dict[str, dict[str, str]] | None:
     """Labels of ``values``, from the enum named ``title`` when it is in LABELS, else from any
     labelled value; None unless every value has one."""
-    by_class: dict[str, dict[str, StrEnum]] = {}
-    for member in LABELS:
-        by_class.setdefault(type(member).__name__, {})[member.value] = member
-    pool = by_class.get(title or "", {})
+    pool = _BY_CLASS.get(title or "", {})
     labels = {}
     for value in values:
         member = pool.get(value) or next((m for m in LABELS if m.value == value), None)
@@ -39,7 +42,7 @@ def _label_enums(node: Any) -> None:
             labels = _labels_for(values, node.get("title"))
             if labels:
                 node["x-labels"] = labels
-                spelled = "; ".join(f"`{v}`: {t['vi']} / {t['en']}" for v, t in labels.items())
+                spelled = spell_labels(labels)
                 node["description"] = f"{node.get('description', '')} {spelled}".strip()
         for value in node.values():
             _label_enums(value)

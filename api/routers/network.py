@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import Planner, PrincipalDep, SessionDep
 from api.problems import fields_at, problem_responses
-from api.schemas.common import Link, labelled
+from api.schemas.common import labelled, page_links
 from api.schemas.network import (
     GEOJSON,
     AfterQuery,
@@ -97,12 +97,8 @@ def list_routes(
     with fields_at("query"):
         page = network.list_routes(session, operators=tuple(operator or ()), tier=tier,
                                    limit=limit, after=after)
-    links = [Link(rel="self", href=str(request.url), type="application/json")]
-    if page.next_after is not None:
-        links.append(Link(rel="next", type="application/json",
-                          href=str(request.url.include_query_params(after=page.next_after))))
     return RoutePage(items=[RouteOut(**vars(r)) for r in page.routes],
-                     numberReturned=len(page.routes), links=links)
+                     numberReturned=len(page.routes), links=page_links(request, page.next_after))
 
 
 @router.get("/routes/{code}", response_model=RouteDetail,
@@ -137,7 +133,7 @@ def list_communes(
     """The provinces, districts and communes in force on `as_of` (districts until 30/6/2025),
     as a GeoJSON FeatureCollection with their code, name, level, validity and parent's code."""
     features = network.list_units(session, as_of=as_of or local_today(), level=level)
-    links = [{"rel": "self", "href": str(request.url), "type": GEOJSON}]
+    links = [link.model_dump(exclude_none=True) for link in page_links(request, None, GEOJSON)]
     body = feature_collection_json(features, numberReturned=len(features), links=links)
     return Response(content=body, media_type=GEOJSON)
 
@@ -208,15 +204,9 @@ def get_structure(
 
 # ---------------------------------------------------------------- plans
 
-def _plan_out(info: plans.PlanInfo) -> dict:
-    values = vars(info).copy()
-    values["target_km"] = float(info.target_km) if info.target_km is not None else None
-    return values
-
-
 def _plan_detail(session: Session, plan_id: int) -> PlanDetail:
     progress = plans.plan_progress(session, plan_id)
-    return PlanDetail(**_plan_out(plans.get_plan(session, plan_id)),
+    return PlanDetail(**vars(plans.get_plan(session, plan_id)),
                       progress=PlanProgress(**vars(progress)))
 
 
@@ -242,14 +232,15 @@ def list_plans(
     """Plans by year and name, with their km target and routes."""
     with fields_at("query"):
         found = plans.list_plans(session, year=year, commune=commune, operator=operator)
-    return PlanList(items=[PlanOut(**_plan_out(p)) for p in found])
+    return PlanList(items=[PlanOut(**vars(p)) for p in found])
 
 
 @router.get("/plans/{plan_id}", response_model=PlanDetail,
             summary="One plan with its progress", responses=problem_responses(401, 404, 422))
 def get_plan(_: PrincipalDep, session: SessionDep, plan_id: PlanId) -> PlanDetail:
     """The plan with the km of its scope at the end of its year (or today): active, underground,
-    and moved underground during the year (`achieved_km`)."""
+    and moved underground during the year (`achieved_km`). For an operator's user the km count
+    only that operator's own cable, also in a commune's plan."""
     return _plan_detail(session, plan_id)
 
 

@@ -6,31 +6,25 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, WithJsonSchema
+from starlette.requests import Request
 
 from gis.choices import LABELS
+
+
+def spell_labels(labels: dict[str, dict[str, str]]) -> str:
+    """``"`a`: vi / en; `b`: ..."`` for an enum's ``x-labels`` (also used by
+    :mod:`api.openapi` for enums that do not go through :func:`labelled`)."""
+    return "; ".join(f"`{value}`: {text['vi']} / {text['en']}" for value, text in labels.items())
 
 
 def labelled(enum: type[StrEnum]) -> Any:
     """``Annotated[enum, ...]`` whose JSON schema lists each value's Vietnamese and English
     labels (``x-labels``) and spells them out in the description, for OpenAPI readers."""
-    values = [member.value for member in enum]
     labels = {m.value: {"vi": LABELS[m].vi, "en": LABELS[m].en} for m in enum if m in LABELS}
-    description = (enum.__doc__ or "").strip().splitlines()[0] + " " + "; ".join(
-        f"`{v}`: {labels[v]['vi']} / {labels[v]['en']}" for v in values if v in labels
-    )
-    return Annotated[
-        enum,
-        WithJsonSchema(
-            {"type": "string", "enum": values, "title": enum.__name__,
-             "description": description.strip(), "x-labels": labels},
-            mode="validation",
-        ),
-        WithJsonSchema(
-            {"type": "string", "enum": values, "title": enum.__name__,
-             "description": description.strip(), "x-labels": labels},
-            mode="serialization",
-        ),
-    ]
+    summary = next(iter((enum.__doc__ or "").strip().splitlines()), "")
+    schema = {"type": "string", "enum": [m.value for m in enum], "title": enum.__name__,
+              "description": f"{summary} {spell_labels(labels)}".strip(), "x-labels": labels}
+    return Annotated[enum, WithJsonSchema(schema)]
 
 
 class Label(BaseModel):
@@ -60,3 +54,15 @@ class Link(BaseModel):
     rel: str = Field(examples=["next"])
     href: str = Field(examples=["/segments?limit=100&after=1234"])
     type: str | None = Field(default=None, examples=["application/geo+json"])
+
+
+def page_links(
+    request: Request, next_after: Any, media_type: str = "application/json"
+) -> list[Link]:
+    """The ``self`` link of a keyset-paginated list and, when ``next_after`` is not None, the
+    ``next`` link: the same query with ``after`` set to it (every filter kept)."""
+    links = [Link(rel="self", href=str(request.url), type=media_type)]
+    if next_after is not None:
+        href = str(request.url.include_query_params(after=next_after))
+        links.append(Link(rel="next", href=href, type=media_type))
+    return links

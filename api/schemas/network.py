@@ -15,7 +15,7 @@ from fastapi import Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from api.schemas.common import Link, PointGeometry, labelled
+from api.schemas.common import Link, PointGeometry, labelled, page_links
 from gis.choices import (
     AdminLevel,
     ComplianceState,
@@ -432,10 +432,7 @@ AfterQuery = Annotated[int, Query(
 def geojson_page(request: Request, page: FeaturePage) -> Response:
     """The ``application/geo+json`` FeatureCollection response of ``page``, with a ``self`` link
     and, when more rows follow, a ``next`` link that keeps every query parameter."""
-    links = [Link(rel="self", href=str(request.url), type=GEOJSON)]
-    if page.next_after is not None:
-        href = str(request.url.include_query_params(after=page.next_after))
-        links.append(Link(rel="next", href=href, type=GEOJSON))
+    links = page_links(request, page.next_after, GEOJSON)
     body = feature_collection_json(
         page.features, numberReturned=len(page.features),
         links=[link.model_dump(exclude_none=True) for link in links])

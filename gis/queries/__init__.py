@@ -10,10 +10,11 @@ on the WGS 84 ellipsoid). Nothing here filters by operator for isolation: row-le
 that for operator users (see ``gis/migrations/sql/0003_inspections.sql``).
 
 Bad input raises :class:`~gis.errors.ValidationFailed` whose problems are
-:class:`~gis.queries.common.FieldIssue` naming the input (``operator``, ``routes[2]``).
+:class:`~gis.errors.FieldIssue` naming the input (``operator``, ``routes[2]``).
 """
 
-from gis.queries.common import BBox, FeaturePage, FieldIssue
+from gis.errors import FieldIssue
+from gis.queries.common import BBox, FeaturePage
 from gis.queries.nearest import NearSegment, nearest_segments
 
 __all__ = ["BBox", "FeaturePage", "FieldIssue", "NearSegment", "nearest_segments"]

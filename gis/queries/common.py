@@ -1,5 +1,6 @@
-"""Pieces shared by the read queries: a bounding box, field-named input problems, a page of
-GeoJSON features built by PostgreSQL, and the collection around it."""
+"""Pieces shared by the read queries: a bounding box, a page of GeoJSON features built by
+PostgreSQL, and the collection around it. Field-named input problems are
+:func:`gis.errors.invalid` / :func:`gis.errors.invalid_fields`."""
 
 from __future__ import annotations
 
@@ -8,23 +9,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from gis.errors import FieldIssue, ValidationFailed
-
 #: Page sizes of the keyset-paginated lists.
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 5000
-
-
-
-def invalid(field: str, reason: str) -> ValidationFailed:
-    """A :class:`ValidationFailed` for one bad field."""
-    return ValidationFailed(reason, [FieldIssue(field, reason)])
-
-
-def invalid_fields(issues: list[FieldIssue]) -> ValidationFailed:
-    """A :class:`ValidationFailed` for several bad fields (the message quotes the first)."""
-    noun = "value is" if len(issues) == 1 else "values are"
-    return ValidationFailed(f"{len(issues)} {noun} invalid: {issues[0].reason}", issues)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.queries.common import FieldIssue, invalid, invalid_fields
+from gis.errors import FieldIssue, invalid, invalid_fields
 
 
 def operator_ids(session: Session, codes: Sequence[str], field: str = "operator") -> list[int]:
@@ -60,14 +60,16 @@ def route_id(session: Session, code: str, field: str = "route") -> int:
     return found
 
 
-def unit_ids(session: Session, code: str, field: str = "commune") -> list[int]:
-    """Ids of every version of the administrative unit ``code``; ValidationFailed naming
-    ``field`` when no unit ever had that code."""
+def commune_ids(session: Session, code: str, field: str = "commune") -> list[int]:
+    """Ids of every version of the commune ``code``; ValidationFailed naming ``field`` when no
+    commune ever had that code (a province or district code included: segments and plans are
+    tied to communes only, so such a filter could only ever match nothing)."""
     ids = list(session.scalars(
-        text("SELECT id FROM admin_units WHERE code = :code ORDER BY valid_from"), {"code": code}
+        text("SELECT id FROM admin_units WHERE level = 'commune' AND code = :code"
+             " ORDER BY valid_from"), {"code": code}
     ))
     if not ids:
-        raise invalid(field, f"unknown administrative unit code {code!r}")
+        raise invalid(field, f"unknown commune code {code!r} (a commune has 5 digits)")
     return ids
 
 

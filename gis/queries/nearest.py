@@ -22,7 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.choices import Lifecycle
-from gis.queries.common import invalid
+from gis.errors import invalid
 
 DEFAULT_RADIUS_M = 50.0
 MAX_RADIUS_M = 1000.0

@@ -26,10 +26,9 @@ from sqlalchemy import delete, insert, select, text
 from sqlalchemy.orm import Session
 
 from gis.compliance.rules import local_today
-from gis.errors import ConflictError, NotFoundError, ValidationFailed
+from gis.errors import ConflictError, FieldIssue, NotFoundError, ValidationFailed, invalid_fields
 from gis.models import CableRoute, Operator, UndergroundingPlan, plan_routes
 from gis.queries import lookups
-from gis.queries.common import FieldIssue, invalid_fields
 
 
 @dataclass(frozen=True)
@@ -98,7 +97,7 @@ def list_plans(
         params["year"] = year
     if commune is not None:
         where.append("p.commune_id = ANY(:commune_ids)")
-        params["commune_ids"] = lookups.unit_ids(session, commune)
+        params["commune_ids"] = lookups.commune_ids(session, commune)
     if operator is not None:
         where.append("p.operator_id = :operator_id")
         params["operator_id"] = lookups.operator_id(session, operator)

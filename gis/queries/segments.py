@@ -36,9 +36,9 @@ from gis.compliance.rules import (
     local_today,
     segment_states_sql,
 )
-from gis.errors import NotFoundError
+from gis.errors import NotFoundError, invalid
 from gis.queries import lookups
-from gis.queries.common import DEFAULT_LIMIT, BBox, FeaturePage, invalid, page_of
+from gis.queries.common import DEFAULT_LIMIT, BBox, FeaturePage, page_of
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ def _conditions(
         params["route_id"] = lookups.route_id(session, flt.route)
     if flt.commune is not None:
         where.append("s.commune_id = ANY(:commune_ids)")
-        params["commune_ids"] = lookups.unit_ids(session, flt.commune)
+        params["commune_ids"] = lookups.commune_ids(session, flt.commune)
     if flt.placement is not None:
         where.append("st.placement = :placement")
         params["placement"] = flt.placement.value

@@ -145,6 +145,15 @@ def test_list_filters(client, world):
         assert [e["field"] for e in response.json()["errors"]] == [field]
 
 
+def test_list_filter_by_commune_takes_only_commune_codes(client, session, world):
+    """A district code in the commune filter is a 422 naming it, not an empty list."""
+    make_unit(session, "336", BOX, level="district", valid_from=date(2000, 1, 1))
+    _create(client, world, COMMUNE_PLAN)
+    response = client.get("/plans", params={"commune": "336"}, headers=world.auth())
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["query.commune"]
+
+
 def test_replace_and_delete_are_audited(client, session, world):
     """PUT replaces fields and routes, DELETE removes the plan; the audit log names the planner."""
     plan_id = _create(client, world, VNPT_PLAN)["id"]

@@ -260,6 +260,21 @@ def test_bad_input_is_422_naming_the_field(client, net):
         assert [e["field"] for e in response.json()["errors"]] == [field], params
 
 
+def test_commune_filter_takes_only_commune_codes(client, session, net):
+    """A district or province code is refused naming the field: segments belong to communes
+    only, so such a filter could only ever answer an empty list (it used to, silently)."""
+    make_unit(session, "336", (106.30, 20.40, 106.40, 20.50), level="district",
+              valid_from=date(2000, 1, 1))
+    make_unit(session, "33", (106.30, 20.40, 106.40, 20.50), level="province",
+              valid_from=date(2000, 1, 1))
+    for code in ("336", "33"):
+        response = client.get("/segments", params={"commune": code}, headers=net.auth())
+        assert response.status_code == 422, response.text
+        [error] = response.json()["errors"]
+        assert error["field"] == "query.commune" and "unknown commune code" in error["detail"]
+    assert _names(client, net, commune="97001") == {"a", "b", "f"}
+
+
 def test_operator_sees_only_its_own_segments(client, net):
     """An operator user lists only its operator's segments, and another operator's code is
     unknown to it."""
