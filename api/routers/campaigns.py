@@ -46,7 +46,7 @@ def create(body: CampaignCreate, response: Response, session: SessionDep,
     with visit_problems():
         campaign = create_campaign(session, principal, data)
     response.headers["Location"] = f"/campaigns/{campaign.id}"
-    return CampaignPublic.of(get_campaign(session, principal, campaign.id, local_today()))
+    return CampaignPublic.of(get_campaign(session, campaign.id, local_today()))
 
 
 @router.get(
@@ -66,7 +66,7 @@ def list_(
 ) -> CampaignPage:
     """Campaigns in id order. An operator's user sees the campaigns that name its operator,
     with progress on its own segments."""
-    rows = list_campaigns(session, principal, local_today(), after=after, limit=limit + 1,
+    rows = list_campaigns(session, local_today(), after=after, limit=limit + 1,
                           active_on=active_on)
     page = rows[:limit]
     links = [Link(rel="self", href=str(request.url), type="application/json")]
@@ -87,4 +87,4 @@ def list_(
 def read(campaign_id: int, session: SessionDep, principal: PrincipalDep) -> CampaignPublic:
     """A campaign; 404 when it does not exist or (for an operator's user) does not name its
     operator."""
-    return CampaignPublic.of(get_campaign(session, principal, campaign_id, local_today()))
+    return CampaignPublic.of(get_campaign(session, campaign_id, local_today()))

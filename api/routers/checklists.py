@@ -17,7 +17,12 @@ from api.schemas.checklists import (
 )
 from api.schemas.common import labelled
 from gis.choices import Placement
-from gis.compliance.checklist_queries import get_version, items_in_force, list_versions
+from gis.compliance.checklist_queries import (
+    get_version,
+    is_in_force,
+    items_in_force,
+    list_versions,
+)
 from gis.compliance.rules import local_today
 
 router = APIRouter(prefix="/checklists", tags=["checklists"])
@@ -71,9 +76,7 @@ def read(
     """A version's items with their texts, clause, sources, severity, placements, remediation
     period and limit, each flagged as sourced or a local choice."""
     version = get_version(session, code)
-    current = next((s.in_force for s in list_versions(session, local_today())
-                    if s.version.id == version.id), False)
     items = list(version.items)
-    summary = ChecklistVersionPublic.of(version, len(items), current)
+    summary = ChecklistVersionPublic.of(version, len(items), is_in_force(session, version))
     return ChecklistVersionDetail(**summary.model_dump(),
                                   checklist=[ChecklistItemPublic.of(i) for i in items])

@@ -23,7 +23,7 @@ from api.schemas.inspections import (
     PhotoSlot,
 )
 from api.visit_problems import photo_field, visit_problems
-from gis.compliance.photos import is_complete, photo_file, store_photo
+from gis.compliance.photos import photo_file, store_photo, visit_complete
 from gis.compliance.visit_queries import VisitFilter, get_visit, list_visits
 from gis.compliance.visits import ResultInput, VisitInput, record_visit
 
@@ -177,11 +177,10 @@ def put_photo(
         stored = store_photo(session, principal, inspection_id, slot, data, settings)
     if not stored.created:
         response.status_code = 200
-    view = get_visit(session, inspection_id)
     return PhotoPublic(inspection_id=inspection_id,
                        slot=PhotoSlot.of(inspection_id, slot, stored.photo),
                        created=stored.created,
-                       complete=is_complete(view.inspection.photos_expected, len(view.photos)))
+                       complete=visit_complete(session, inspection_id))
 
 
 @router.get(

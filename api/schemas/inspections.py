@@ -168,7 +168,7 @@ class InspectionPublic(BaseModel):
     campaign_id: int | None = Field(examples=[3])
     campaign: str | None = Field(examples=["KT-2024-03"])
     visited_at: datetime = Field(examples=["2024-05-02T02:30:00Z"], description="In UTC")
-    recorded_at: datetime = Field(examples=["2024-05-02T03:31:05Z"])
+    recorded_at: datetime = Field(examples=["2024-05-02T03:31:05Z"], description="In UTC")
     placement: labelled(Placement)  # type: ignore[valid-type]
     checklist_version: str = Field(examples=["QCVN33-2019/v1"])
     position: PointGeometry | None = None
@@ -194,7 +194,7 @@ class InspectionPublic(BaseModel):
             id=i.id, segment_id=i.segment_id, operator=view.operator, inspector=view.inspector,
             campaign_id=i.campaign_id, campaign=view.campaign,
             visited_at=i.visited_at.astimezone(UTC),
-            recorded_at=i.recorded_at, placement=Placement(i.placement),
+            recorded_at=i.recorded_at.astimezone(UTC), placement=Placement(i.placement),
             checklist_version=view.checklist_version, position=position,
             position_accuracy_m=i.position_accuracy_m, snapped_distance_m=i.snapped_distance_m,
             note=i.note, corrects_id=i.corrects_id, correction_reason=i.correction_reason,

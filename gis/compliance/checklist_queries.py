@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gis.compliance.catalogue import items_for, version_in_force
+from gis.compliance.rules import local_today
 from gis.errors import NotFoundError
 from gis.models import ChecklistItem, ChecklistVersion
 
@@ -38,6 +39,14 @@ def list_versions(session: Session, on: date) -> list[VersionSummary]:
     except NotFoundError:
         current = None
     return [VersionSummary(v, counts.get(v.id, 0), v.id == current) for v in versions]
+
+
+def is_in_force(session: Session, version: ChecklistVersion, on: date | None = None) -> bool:
+    """Whether ``version`` is the one in force on ``on`` (default: today, local)."""
+    try:
+        return version_in_force(session, on or local_today()).id == version.id
+    except NotFoundError:
+        return False
 
 
 def get_version(session: Session, code: str) -> ChecklistVersion:

@@ -26,7 +26,7 @@ from pathlib import Path
 from geoalchemy2.shape import from_shape
 from PIL import ExifTags, Image, UnidentifiedImageError
 from shapely import Point
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gis.auth import ForbiddenError, Principal, require_role
@@ -269,3 +269,12 @@ def photo_file(session: Session, inspection_id: int, slot: int,
 def is_complete(photos_expected: int, photos_received: int) -> bool:
     """A visit is complete when every announced photo has arrived."""
     return photos_received >= photos_expected
+
+
+def visit_complete(session: Session, inspection_id: int) -> bool:
+    """Whether every photo visit ``inspection_id`` announced has arrived."""
+    expected = session.scalar(
+        select(Inspection.photos_expected).where(Inspection.id == inspection_id))
+    received = session.scalar(
+        select(func.count()).select_from(Photo).where(Photo.inspection_id == inspection_id))
+    return is_complete(expected or 0, received or 0)

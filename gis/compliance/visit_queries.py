@@ -112,16 +112,16 @@ class VisitSummary:
     corrected_by_id: int | None
 
 
-def _refs(session: Session, ids: list[int]) -> list[ViolationRef]:
+def _refs(session: Session, ids: list[int]) -> dict[int, ViolationRef]:
+    """The violations ``ids`` with their item and current state, by id."""
     if not ids:
-        return []
+        return {}
     rows = session.execute(
         select(Violation.id, ChecklistItem.code, Violation.due_on, Violation.state)
         .join(ChecklistItem, ChecklistItem.id == Violation.item_id)
         .where(Violation.id.in_(ids))
-        .order_by(Violation.id)
     ).all()
-    return [ViolationRef(int(r.id), r.code, r.due_on, r.state) for r in rows]
+    return {int(r.id): ViolationRef(int(r.id), r.code, r.due_on, r.state) for r in rows}
 
 
 def get_visit(session: Session, inspection_id: int) -> VisitView:
@@ -156,13 +156,14 @@ def get_visit(session: Session, inspection_id: int) -> VisitView:
         point = to_shape(inspection.position)
         lon, lat = float(point.x), float(point.y)
     derived = visit_violations.derived_by(session, inspection)
+    refs = _refs(session, derived.opened + derived.closed + derived.withdrawn)
     return VisitView(
         inspection=inspection, operator=operator, inspector=inspector, campaign=campaign,
         checklist_version=version, lon=lon, lat=lat, results=results, photos=photos,
         complete=is_complete(inspection.photos_expected, len(photos)),
         corrected_by_id=int(corrected_by) if corrected_by is not None else None,
-        opened=_refs(session, derived.opened), closed=_refs(session, derived.closed),
-        withdrawn=_refs(session, derived.withdrawn),
+        opened=[refs[i] for i in derived.opened], closed=[refs[i] for i in derived.closed],
+        withdrawn=[refs[i] for i in derived.withdrawn],
     )
 
 

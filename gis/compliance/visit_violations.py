@@ -118,18 +118,23 @@ def derive_violations(
 
 
 def derived_by(session: Session, inspection: Inspection) -> Derived:
-    """What ``inspection`` derived, read back from the database (for a replayed request)."""
+    """What ``inspection`` derived, read back from the database (for a replayed request).
+
+    A visit closes only violations of its own segment: saying so lets the ``closed`` part use
+    the segment index (``closed_by_inspection_id`` has none)."""
     rows = session.execute(
         text("""
             SELECT id, 'opened' AS how FROM violations WHERE inspection_id = :id
             UNION ALL
-            SELECT id, 'closed' FROM violations WHERE closed_by_inspection_id = :id
+            SELECT id, 'closed' FROM violations
+             WHERE segment_id = :segment_id AND closed_by_inspection_id = :id
             UNION ALL
             SELECT id, 'withdrawn' FROM violations
              WHERE inspection_id = CAST(:corrects_id AS bigint) AND state = 'withdrawn'
              ORDER BY 1
         """),
-        {"id": inspection.id, "corrects_id": inspection.corrects_id},
+        {"id": inspection.id, "segment_id": inspection.segment_id,
+         "corrects_id": inspection.corrects_id},
     ).all()
     return Derived(
         opened=[int(r.id) for r in rows if r.how == "opened"],

@@ -112,6 +112,16 @@ def _canonical_decimal(value: Decimal | None) -> str | None:
     return format(normal, "f") if normal != 0 else "0"
 
 
+def _in_utc(moment: datetime) -> datetime | None:
+    """``moment`` in UTC; None when it is naive or its UTC time falls outside years 1-9999."""
+    if moment.utcoffset() is None:
+        return None
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return None
+
+
 def visit_fingerprint(visit: VisitInput) -> str:
     """SHA-256 (hex) of a canonical form of everything in ``visit`` but its idempotency key.
 
@@ -119,8 +129,8 @@ def visit_fingerprint(visit: VisitInput) -> str:
     ``visited_at`` is written in, or how a measured value is written (``10`` = ``10.0``).
     """
     visited_at = visit.visited_at
-    moment = (visited_at.astimezone(UTC).isoformat() if visited_at.utcoffset() is not None
-              else visited_at.isoformat())
+    utc = _in_utc(visited_at)
+    moment = utc.isoformat() if utc is not None else visited_at.isoformat()
     results = sorted(
         ([r.item, str(r.result), _canonical_decimal(r.measured_value), r.note]
          for r in visit.results),
@@ -182,6 +192,9 @@ def _basic_issues(visit: VisitInput, now: datetime) -> list[FieldIssue]:
     elif visit.visited_at > now + CLOCK_SKEW:
         issues.append(FieldIssue(
             "visited_at", f"visited_at {visit.visited_at.isoformat()} is in the future"))
+    elif _in_utc(visit.visited_at) is None:
+        issues.append(FieldIssue(
+            "visited_at", f"visited_at {visit.visited_at.isoformat()} is out of range"))
     has_lon, has_lat = visit.lon is not None, visit.lat is not None
     if has_lon != has_lat:
         issues.append(FieldIssue("position", "a position needs both lon and lat"))
@@ -330,6 +343,9 @@ def record_visit(
     result_issues, matched = check_results(version, state.placement, visit.results)
     if result_issues:
         raise InvalidVisitError.many(result_issues, f"the results (checklist {version.code})")
+    # Before the correction is checked: two corrections of one visit (one segment) then
+    # serialise, and the second sees the first instead of failing on corrects_id's UNIQUE.
+    visit_violations.lock_segment(session, segment.id)
     corrected = _corrected(session, principal, visit, segment)
 
     with session.begin_nested():
@@ -361,7 +377,6 @@ def record_visit(
                  "note": result.note}
                 for item, result in matched
             ])
-        visit_violations.lock_segment(session, segment.id)
         withdrawn = (visit_violations.withdraw_opened_by(session, corrected.id)
                      if corrected else [])
         opened, closed = visit_violations.derive_violations(

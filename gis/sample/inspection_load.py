@@ -37,7 +37,7 @@ from gis.models import (
     Violation,
 )
 from gis.progress import ProgressFn, no_progress
-from gis.sample.inspection_plan import VN
+from gis.sample.inspection_plan import ADMIN, VN
 from gis.settings import Settings
 
 FILES = ("users.csv", "campaigns.csv", "visits.jsonl", "remediations.csv", "penalties.csv")
@@ -203,7 +203,7 @@ def _penalty(session: Session, row: dict) -> int:
         violation = _violation(session, ref)
         if violation is not None:
             ids.append(violation.id)
-    set_actor(session, "user:quantri")
+    set_actor(session, f"user:{ADMIN[0]}")
     record_decision(
         session, number=row["number"], decided_on=date.fromisoformat(row["decided_on"]),
         operator_code=row["operator"], decree=row["decree"], article=row["article"],

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from gis.history import record_state_change
 from tests.factories import bearer, make_operator, make_segment, make_unit, make_user
 from tests.visit_samples import body_for
 
@@ -36,7 +37,7 @@ def w(session):
                                  ("operator", viettel, None)):
         user, token = make_user(session, role, operator, username=name)
         users[user.username] = token
-    return SimpleNamespace(session=session, west=west, tokens=users)
+    return SimpleNamespace(session=session, vnpt=vnpt, west=west, tokens=users)
 
 
 def create(client, token, **changes):
@@ -90,6 +91,11 @@ def test_validation_names_each_field(client, w):
     assert shape.status_code == 422
     assert {"body.communes[0]", "body.code"} <= {e["field"] for e in shape.json()["errors"]}
     assert create(client, t["quan.tri"], note="x\u0000").status_code == 422
+    nul = create(client, t["quan.tri"], operators=["VNPT", "V\u0000"], inspectors=["a\u0000b"],
+                 checklist_version="\u0000")
+    assert nul.status_code == 422, nul.text  # was a 500: the NULs reached PostgreSQL
+    assert {e["field"] for e in nul.json()["errors"]} == {
+        "body.operators[1]", "body.inspectors[0]", "body.checklist_version"}
 
 
 def test_duplicate_code_is_409_and_roles(client, w):
@@ -133,3 +139,30 @@ def test_listing_pagination_and_operator_visibility(client, w):
     seen = client.get(f"/campaigns/{everyone['id']}", headers=bearer(t["operator-vnpt"])).json()
     assert seen["scope"]["operators"] == []
     assert client.get("/campaigns/424242", headers=bearer(t["quy.hoach"])).status_code == 404
+
+
+def test_progress_counts_segments_active_at_the_end_of_the_period(client, w):
+    """In scope: active on the period's last day, by the history (a segment removed after the
+    period still counts, one removed during it or built after it does not), once each even when
+    its midpoint lies on the boundary of two communes of the scope."""
+    t = w.tokens
+    later = make_segment(w.session, w.vnpt, [(106.31, 20.47), (106.32, 20.47)])
+    record_state_change(w.session, later.id, effective_date=date(2025, 1, 10),
+                        lifecycle="removed", source="test")
+    during = make_segment(w.session, w.vnpt, [(106.31, 20.48), (106.32, 20.48)])
+    record_state_change(w.session, during.id, effective_date=date(2024, 4, 15),
+                        lifecycle="removed", source="test")
+    make_segment(w.session, w.vnpt, [(106.31, 20.49), (106.32, 20.49)],
+                 state_since=date(2024, 7, 1))  # built after the period
+    make_segment(w.session, w.vnpt, [(106.34, 20.43), (106.36, 20.43)])  # midpoint on 106.35
+
+    def in_scope(code, **scope):
+        response = create(client, t["quan.tri"], code=code, **scope)
+        assert response.status_code == 201, response.text
+        return response.json()["progress"]["segments_in_scope"]
+
+    # west, east, the VIETTEL one, ``later`` and the boundary one
+    assert in_scope("WE", communes=["11111", "22222"]) == 5
+    assert in_scope("WEV", communes=["11111", "22222"], operators=["VNPT"]) == 4
+    assert in_scope("W", communes=["11111"]) == 4
+    assert in_scope("ALL") == 5

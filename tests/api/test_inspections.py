@@ -126,6 +126,7 @@ def test_results_problems_have_field_paths(client, w):
 @pytest.mark.parametrize(("change", "field", "text"), [
     ({"visited_at": "2024-05-02T09:30:00"}, "body.visited_at", "timezone"),
     ({"visited_at": "yesterday"}, "body.visited_at", "datetime"),
+    ({"visited_at": "0001-01-01T00:00:00+14:00"}, "body.visited_at", "out of range"),
     ({"segment_id": None}, "body", "segment_id, or a position"),
     ({"photos": 51}, "body.photos", "less than or equal to 50"),
     ({"position": {"lon": 106.3, "lat": 95}}, "body.position.lat", "less than or equal"),

@@ -135,3 +135,38 @@ def test_failure_after_the_first_rows_leaves_nothing(
     assert retry.status_code == 201 and "idempotency-replayed" not in retry.headers
     assert [_count(committed_engine, m) for m in (Inspection, InspectionResult, Violation)] == [
         1, 12, 1]
+
+
+def test_two_concurrent_corrections_of_one_visit(
+        committed_engine, committed_client, committed_data, monkeypatch):
+    """Two corrections of one visit submitted together: one is recorded, the other is a 409
+    naming body.corrects.inspection_id (not a bare UNIQUE violation of corrects_id)."""
+    body, token = committed_data
+    first = committed_client.post("/inspections", json=body, headers=_headers(token, uuid.uuid4()))
+    assert first.status_code == 201, first.text
+    barrier = threading.Barrier(2, timeout=30)
+    original_lock = visit_violations.lock_segment
+
+    def lock_together(session, segment_id):
+        barrier.wait()  # both requests have validated and are about to check the correction
+        return original_lock(session, segment_id)
+
+    monkeypatch.setattr(visit_violations, "lock_segment", lock_together)
+    responses = [None, None]
+
+    def submit(index: int) -> None:
+        correction = {**body, "note": f"correction {index}",
+                      "corrects": {"inspection_id": first.json()["id"], "reason": "C4 nhầm"}}
+        responses[index] = committed_client.post("/inspections", json=correction,
+                                                 headers=_headers(token, uuid.uuid4()))
+
+    threads = [threading.Thread(target=submit, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(r.status_code for r in responses) == [201, 409], [r.text for r in responses]
+    refused = next(r for r in responses if r.status_code == 409).json()
+    assert refused["errors"][0]["field"] == "body.corrects.inspection_id"
+    assert "already corrected" in refused["errors"][0]["detail"]
+    assert _count(committed_engine, Inspection) == 2

@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
+from gis.compliance.campaigns import campaign_progress, progress_query
 from gis.compliance.rules import local_today
+from gis.models import Campaign
 
 
 @pytest.fixture
@@ -110,3 +112,14 @@ def test_history_spans_2023_to_2026(session, loaded):
     assert years == {2023, 2024, 2025, 2026}
     latest = scalar(session, "SELECT max(visited_at)::date FROM inspections")
     assert latest <= date.today()
+
+
+def test_campaign_progress_starts_from_the_communes(session, loaded):
+    """A campaign's segments in scope are found through the segments' spatial index from its
+    communes, not by testing every segment's midpoint (~25 s at 1,000,000 segments)."""
+    campaign = session.scalar(select(Campaign).where(Campaign.code == "KT-2023-01"))
+    sql, params = progress_query(session, campaign, date(2026, 11, 27))
+    plan = "\n".join(session.scalars(text("EXPLAIN " + sql), params))
+    assert "cable_segments_geom_idx" in plan and "Seq Scan on cable_segments" not in plan, plan
+    progress = campaign_progress(session, campaign, date(2026, 11, 27))
+    assert progress.visits == 45 and progress.segments_in_scope >= progress.segments_visited
