@@ -27,6 +27,8 @@ from gis.models import (
     Structure,
     UndergroundingPlan,
     Violation,
+    campaign_communes,
+    campaign_inspectors,
     campaign_operators,
     penalty_violations,
     plan_routes,
@@ -54,6 +56,8 @@ KEYS = {
     "users": "username",
     "campaign_operators": "(SELECT code FROM operators o WHERE o.id = operator_id)",
     "campaigns": "code",
+    "campaign_inspectors": "(SELECT code FROM campaigns c WHERE c.id = campaign_id)",
+    "campaign_communes": "(SELECT code FROM campaigns c WHERE c.id = campaign_id)",
 }
 
 
@@ -136,6 +140,12 @@ def world(session):
     session.add(Campaign(code="KT-all", name="Toàn tỉnh", legal_basis="KH 3",
                          starts_on=date(2025, 1, 1), ends_on=date(2025, 12, 31)))
     session.flush()
+    for campaign_id in session.execute(text("SELECT id FROM campaigns")).scalars():
+        session.execute(insert(campaign_inspectors).values(campaign_id=campaign_id,
+                                                           user_id=inspector_id))
+        session.execute(insert(campaign_communes).values(campaign_id=campaign_id,
+                                                         admin_unit_id=commune.id))
+    session.flush()
     return ops
 
 
@@ -163,6 +173,8 @@ def _expected(tag: str) -> dict[str, set[str]]:
         "campaign_operators": {code},
         # campaigns naming it, and province-wide ones (no operator list)
         "campaigns": {"KT-1", f"KT-{tag}", "KT-all"},
+        "campaign_inspectors": {"KT-1", f"KT-{tag}", "KT-all"},
+        "campaign_communes": {"KT-1", f"KT-{tag}", "KT-all"},
     }
 
 
@@ -212,7 +224,8 @@ def test_unset_scope_fails_closed(session, world):
     visible = _visible(session)
     assert visible.pop("users") == {"inspector-dept"}
     assert visible.pop("undergrounding_plans") == {"plan commune only"}
-    assert visible.pop("campaigns") == {"KT-all"}  # province-wide: no operator named
+    for table in ("campaigns", "campaign_inspectors", "campaign_communes"):
+        assert visible.pop(table) == {"KT-all"}, table  # province-wide: no operator named
     assert {table: rows for table, rows in visible.items() if rows} == {}
 
 

@@ -440,6 +440,14 @@ ALTER TABLE campaigns ENABLE ROW LEVEL SECURITY;
 CREATE POLICY operator_scope ON campaigns TO telecom_gis_operator
   USING (telecom_gis_campaign_concerns_scope(id));
 
+-- Who inspects and which communes: only for the campaigns the operator may see.
+ALTER TABLE campaign_inspectors ENABLE ROW LEVEL SECURITY;
+CREATE POLICY operator_scope ON campaign_inspectors TO telecom_gis_operator
+  USING (telecom_gis_campaign_concerns_scope(campaign_id));
+ALTER TABLE campaign_communes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY operator_scope ON campaign_communes TO telecom_gis_operator
+  USING (telecom_gis_campaign_concerns_scope(campaign_id));
+
 -- ---------------------------------------------------------------- local time
 -- The department works in Vietnam's time: current_date (the history's "no future dates" rule,
 -- default dates) must be the local date, not UTC's, or a change dated today is refused from
