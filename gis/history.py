@@ -33,6 +33,16 @@ def latest_states(as_of: date) -> Select:
     )
 
 
+def state_row_sql(segment_id: str, on: str, columns: str) -> str:
+    """SQL subquery for raw-SQL callers: ``columns`` of the state row of segment ``segment_id``
+    (an SQL expression, e.g. ``s.id``) in force at the end of ``on`` (an SQL expression, e.g.
+    ``:as_of``), the rule :func:`latest_states` applies. Columns are qualified with ``h.``.
+    The lookup uses the index ``segment_states_latest_idx``."""
+    return (f"SELECT {columns} FROM segment_states h"
+            f" WHERE h.segment_id = {segment_id} AND h.effective_date <= {on}"
+            " ORDER BY h.effective_date DESC, h.id DESC LIMIT 1")
+
+
 def state_as_of(session: Session, segment_id: int, as_of: date) -> SegmentState | None:
     """Return the state of one segment at the end of ``as_of``; None if it had none yet."""
     stmt = latest_states(as_of).where(SegmentState.segment_id == segment_id)

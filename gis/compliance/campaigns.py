@@ -30,6 +30,7 @@ from gis.compliance.visit_errors import (
     text_issues,
 )
 from gis.errors import NotFoundError
+from gis.history import state_row_sql
 from gis.models import (
     AdminUnit,
     CableSegment,
@@ -243,10 +244,8 @@ _IN_OPERATORS = ("s.operator_id IN (SELECT co.operator_id FROM campaign_operator
 #: Active on ``:on`` (the latest history row on or before it). A segment whose current state
 #: dates from ``:on`` or before has no later row, so its current columns are that state: the
 #: history is read only for the others (a per-segment lookup costs ~2 s at 1,000,000).
-_ACTIVE_ON = """(CASE WHEN s.state_since <= :on THEN s.lifecycle
-                ELSE (SELECT st.lifecycle FROM segment_states st
-                       WHERE st.segment_id = s.id AND st.effective_date <= :on
-                       ORDER BY st.effective_date DESC, st.id DESC LIMIT 1) END) = 'active'"""
+_ACTIVE_ON = f"""(CASE WHEN s.state_since <= :on THEN s.lifecycle
+                ELSE ({state_row_sql("s.id", ":on", "h.lifecycle")}) END) = 'active'"""
 _PROGRESS_SQL = """
     WITH scoped AS ({scoped})
     SELECT (SELECT count(*) FROM scoped) AS segments_in_scope,

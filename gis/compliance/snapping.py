@@ -17,20 +17,19 @@ from sqlalchemy.orm import Session
 
 from gis.compliance.visit_errors import AmbiguousPositionError, FieldIssue, InvalidVisitError
 from gis.crs import VIETNAM_BOUNDS
+from gis.history import state_row_sql
 
 #: How many nearest segments (by index order) are ranked geodesically.
 KNN_CANDIDATES = 16
 
-_SNAP_SQL = text("""
+_SNAP_SQL = text(f"""
     WITH p AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g),
     near AS (
       SELECT s.id, s.geom
         FROM cable_segments s, p
        WHERE s.geom && ST_Expand(p.g, :deg)
          AND ST_DWithin(s.geom::geography, p.g::geography, :radius_m)
-         AND (SELECT st.lifecycle FROM segment_states st
-               WHERE st.segment_id = s.id AND st.effective_date <= :on
-               ORDER BY st.effective_date DESC, st.id DESC LIMIT 1) = 'active'
+         AND ({state_row_sql("s.id", ":on", "h.lifecycle")}) = 'active'
        ORDER BY s.geom <-> p.g
        LIMIT :k
     )

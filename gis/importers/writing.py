@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from gis.choices import Lifecycle, RouteTier
 from gis.crs import STORAGE_EPSG
+from gis.history import state_row_sql
 from gis.progress import ProgressFn
 
 STAGING = "telecom_gis_import_staging"
@@ -105,11 +106,9 @@ WITH matched AS (
   SELECT m.segment_id, m.eff, m.placement, m.kind_given, m.kind_default, m.tidied, m.lifecycle,
          h.placement, h.placement_kind, h.tidied, h.lifecycle
     FROM matched m
-    LEFT JOIN LATERAL (
-      SELECT st.placement, st.placement_kind, st.tidied, st.lifecycle
-        FROM segment_states st
-       WHERE st.segment_id = m.segment_id AND st.effective_date <= m.eff
-       ORDER BY st.effective_date DESC, st.id DESC LIMIT 1) h ON true
+    LEFT JOIN LATERAL ({state_row_sql(
+        "m.segment_id", "m.eff", "h.placement, h.placement_kind, h.tidied, h.lifecycle")}) h
+      ON true
    WHERE m.eff < m.state_since
 ), wanted AS (
   SELECT segment_id, eff, p0, k0, t0, l0, placement AS p1,

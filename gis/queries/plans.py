@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from gis.compliance.rules import local_today
 from gis.errors import ConflictError, FieldIssue, NotFoundError, ValidationFailed, invalid_fields
+from gis.history import state_row_sql
 from gis.models import CableRoute, Operator, UndergroundingPlan, plan_routes
 from gis.queries import lookups
 
@@ -113,11 +114,6 @@ def get_plan(session: Session, plan_id: int) -> PlanInfo:
     return PlanInfo(**row._mapping)
 
 
-#: State of segment s at the end of :on (alias given), from the history.
-_STATE_AT = """
-    SELECT x.placement, x.lifecycle FROM segment_states x
-     WHERE x.segment_id = s.id AND x.effective_date <= {on}
-     ORDER BY x.effective_date DESC, x.id DESC LIMIT 1"""
 
 _PROGRESS_SQL = f"""
     SELECT coalesce(sum(s.length_m) FILTER (WHERE e.lifecycle = 'active'), 0) / 1000.0
@@ -131,8 +127,8 @@ _PROGRESS_SQL = f"""
              AS achieved_km
       FROM cable_segments s
       {{commune_join}}
-     CROSS JOIN LATERAL ({_STATE_AT.format(on=":as_of")}) e
-      LEFT JOIN LATERAL ({_STATE_AT.format(on=":year_before")}) b ON true
+     CROSS JOIN LATERAL ({state_row_sql("s.id", ":as_of", "h.placement, h.lifecycle")}) e
+      LEFT JOIN LATERAL ({state_row_sql("s.id", ":year_before", "h.placement")}) b ON true
      WHERE {{condition}}"""
 
 

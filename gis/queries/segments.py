@@ -37,6 +37,7 @@ from gis.compliance.rules import (
     segment_states_sql,
 )
 from gis.errors import NotFoundError, invalid
+from gis.history import state_row_sql
 from gis.queries import lookups
 from gis.queries.common import DEFAULT_LIMIT, BBox, FeaturePage, page_of
 
@@ -61,13 +62,10 @@ class SegmentFilter:
 
 
 #: Each segment's state row in force at the end of :as_of (index segment_states_latest_idx).
-_STATE_AS_OF = """
-    CROSS JOIN LATERAL (
-      SELECT x.placement, x.placement_kind, x.tidied, x.lifecycle, x.effective_date
-        FROM segment_states x
-       WHERE x.segment_id = s.id AND x.effective_date <= :as_of
-       ORDER BY x.effective_date DESC, x.id DESC
-       LIMIT 1) st"""
+_STATE_AS_OF = f"""
+    CROSS JOIN LATERAL ({state_row_sql(
+        "s.id", ":as_of",
+        "h.placement, h.placement_kind, h.tidied, h.lifecycle, h.effective_date")}) st"""
 
 #: The same when no history row is dated after :as_of: then every segment's state on :as_of is
 #: its latest row, which the history trigger keeps in the segment's own columns (the planner
