@@ -19,7 +19,8 @@ runner = CliRunner()
 
 @pytest.fixture
 def cli_setup(monkeypatch, database_url, engine):
-    """A registered operator with a unique code; everything it owns is deleted afterwards."""
+    """A registered operator with a unique code; everything it owns, and the audit rows of the
+    operator itself, are deleted afterwards (other tests page through the audit log)."""
     code = f"CLI{uuid.uuid4().hex[:8].upper()}"
     monkeypatch.setenv("TELECOM_GIS_DATABASE_URL", database_url)
     get_settings.cache_clear()
@@ -36,6 +37,9 @@ def cli_setup(monkeypatch, database_url, engine):
         )
         conn.execute(text("DELETE FROM import_runs WHERE source = :c"), {"c": code})
         conn.execute(text("DELETE FROM operators WHERE code = :c"), {"c": code})
+        conn.execute(text(  # the audit trail of the fixture's own operator row
+            "DELETE FROM audit_log WHERE table_name = 'operators'"
+            " AND coalesce(after, before) ->> 'code' = :c"), {"c": code})
 
 
 def _file(tmp_path, code, kind="gpkg", **changes):
