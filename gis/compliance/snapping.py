@@ -1,9 +1,8 @@
 """Snap an inspector's GPS fix to the cable segment it was taken at.
 
 The position is WGS 84 longitude/latitude (EPSG:4326); distances are geodesic metres (PostGIS
-``geography``). Candidates come from a KNN scan of the segments' GiST index (``<->``, planar
-degrees) restricted by ``ST_DWithin`` on geography to the radius, and are then ranked by their
-geodesic distance. Only segments active on the visit date (from the state history) count.
+``geography``). The candidates are :func:`gis.queries.nearest_segments` (exact geodesic order)
+restricted to the segments active on the visit date (from the state history).
 """
 
 from __future__ import annotations
@@ -12,31 +11,14 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.compliance.visit_errors import AmbiguousPositionError, FieldIssue, InvalidVisitError
 from gis.crs import VIETNAM_BOUNDS
-from gis.history import state_row_sql
+from gis.queries.nearest import nearest_segments
 
-#: How many nearest segments (by index order) are ranked geodesically.
-KNN_CANDIDATES = 16
-
-_SNAP_SQL = text(f"""
-    WITH p AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g),
-    near AS (
-      SELECT s.id, s.geom
-        FROM cable_segments s, p
-       WHERE s.geom && ST_Expand(p.g, :deg)
-         AND ST_DWithin(s.geom::geography, p.g::geography, :radius_m)
-         AND ({state_row_sql("s.id", ":on", "h.lifecycle")}) = 'active'
-       ORDER BY s.geom <-> p.g
-       LIMIT :k
-    )
-    SELECT near.id, ST_Distance(near.geom::geography, p.g::geography) AS distance_m
-      FROM near, p
-     ORDER BY distance_m, near.id
-""")
+#: How many nearest segments are fetched to tell the nearest from close runners-up.
+CANDIDATES = 5
 
 
 @dataclass(frozen=True)
@@ -80,14 +62,7 @@ def snap_position(
     the nearest one's distance (the message lists the candidates with their distances).
     """
     check_position(lon, lat, field)
-    # Degrees that surely cover radius_m: a degree of latitude is >= 110.5 km, of longitude
-    # 111.3 km * cos(lat).
-    deg = radius_m / (110_000.0 * max(math.cos(math.radians(lat)), 0.01))
-    rows = session.execute(
-        _SNAP_SQL,
-        {"lon": lon, "lat": lat, "deg": deg, "radius_m": radius_m, "on": on,
-         "k": KNN_CANDIDATES},
-    ).all()
+    rows = nearest_segments(session, lon, lat, radius_m, CANDIDATES, active_on=on)
     if not rows:
         raise InvalidVisitError.one(
             field,
@@ -104,4 +79,4 @@ def snap_position(
             f"{ambiguity_m:g} m of the nearest ({listed}); give segment_id"
         )
         raise AmbiguousPositionError(message, [FieldIssue(field, message)], close)
-    return Snap(int(nearest.id), float(nearest.distance_m))
+    return Snap(nearest.id, nearest.distance_m)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import text
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from gis.choices import Lifecycle
 from gis.errors import invalid
+from gis.history import state_row_sql
 
 DEFAULT_RADIUS_M = 50.0
 MAX_RADIUS_M = 1000.0
@@ -92,17 +94,25 @@ class NearSegment:
 
 
 def nearest_query(
-    lon: float, lat: float, radius_m: float, limit: int, *, include_removed: bool = False
+    lon: float, lat: float, radius_m: float, limit: int, *, include_removed: bool = False,
+    active_on: date | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """The SQL and parameters of :func:`nearest_segments` (e.g. for EXPLAIN)."""
     _check(lon, lat, radius_m, limit)
-    live = "" if include_removed else f" AND s.lifecycle <> '{Lifecycle.REMOVED.value}'"
+    if active_on is not None:
+        live = (f" AND ({state_row_sql('s.id', ':active_on', 'h.lifecycle')})"
+                f" = '{Lifecycle.ACTIVE.value}'")
+    elif include_removed:
+        live = ""
+    else:
+        live = f" AND s.lifecycle <> '{Lifecycle.REMOVED.value}'"
     sql = _NEAREST_SQL.format(
         radius_box=_BOX.format(reach=":radius_m"), reach_box=_BOX.format(reach="reach.m"),
         live=live,
     )
     params = {"lon": lon, "lat": lat, "radius_m": radius_m, "limit": limit, "slack_m": _SLACK_M,
-              "m_lon": _M_PER_DEG_LON_EQUATOR, "m_lat": _M_PER_DEG_LAT_MIN}
+              "m_lon": _M_PER_DEG_LON_EQUATOR, "m_lat": _M_PER_DEG_LAT_MIN,
+              "active_on": active_on}
     return sql, params
 
 
@@ -114,13 +124,16 @@ def nearest_segments(
     limit: int = DEFAULT_LIMIT,
     *,
     include_removed: bool = False,
+    active_on: date | None = None,
 ) -> list[NearSegment]:
     """The ``limit`` segments nearest (lon, lat) within ``radius_m`` metres, nearest first (ties
-    by id), in their current state; removed segments only with ``include_removed``.
+    by id), in their current state; removed segments only with ``include_removed``. With
+    ``active_on``, only segments active on that date (from the history) are considered.
 
     Raises ValidationFailed (field ``lon``, ``lat``, ``radius_m`` or ``limit``) for bad input.
     """
-    sql, params = nearest_query(lon, lat, radius_m, limit, include_removed=include_removed)
+    sql, params = nearest_query(lon, lat, radius_m, limit, include_removed=include_removed,
+                                active_on=active_on)
     return [NearSegment(**row._mapping) for row in session.execute(text(sql), params)]
 
 
