@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 from api.deps import Inspector, PrincipalDep, SessionDep
 from api.problems import problem_responses
 from api.schemas.campaigns import CampaignCreate, CampaignPage, CampaignPublic
-from api.schemas.common import Link
+from api.schemas.common import Link, id_path
 from api.visit_problems import visit_problems
 from gis.compliance.campaigns import (
     CampaignInput,
@@ -20,6 +20,8 @@ from gis.compliance.campaigns import (
     list_campaigns,
 )
 from gis.compliance.rules import local_today
+
+CampaignId = id_path("campaign", example=3)
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 
@@ -84,7 +86,7 @@ def list_(
     summary="One campaign with scope and progress",
     responses=problem_responses(401, 404, 422),
 )
-def read(campaign_id: int, session: SessionDep, principal: PrincipalDep) -> CampaignPublic:
+def read(campaign_id: CampaignId, session: SessionDep, principal: PrincipalDep) -> CampaignPublic:
     """A campaign; 404 when it does not exist or (for an operator's user) does not name its
     operator."""
     return CampaignPublic.of(get_campaign(session, campaign_id, local_today()))

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.problems import problem_responses
+from api.schemas.common import id_path
 from api.schemas.compliance import (
     ComplianceRow,
     ComplianceSummary,
@@ -57,7 +58,7 @@ def summary(
     responses=problem_responses(401, 404, 422),
 )
 def segment(
-    segment_id: int,
+    segment_id: id_path("segment", bigint=True, example=1234),
     session: SessionDep,
     principal: PrincipalDep,
     settings: SettingsDep,

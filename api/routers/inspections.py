@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse
 
 from api.deps import Inspector, PrincipalDep, SessionDep, SettingsDep
 from api.problems import problem_responses
-from api.schemas.common import Link
+from api.schemas.common import Link, id_path
 from api.schemas.inspections import (
     InspectionCreate,
     InspectionPage,
@@ -26,6 +26,8 @@ from api.visit_problems import photo_field, visit_problems
 from gis.compliance.photos import photo_file, store_photo, visit_complete
 from gis.compliance.visit_queries import VisitFilter, get_visit, list_visits
 from gis.compliance.visits import ResultInput, VisitInput, record_visit
+
+InspectionId = id_path("visit", bigint=True, example=57)
 
 router = APIRouter(prefix="/inspections", tags=["inspections"])
 
@@ -143,7 +145,7 @@ def list_inspections(
     summary="One visit with results, photos and violations",
     responses=problem_responses(401, 404, 422),
 )
-def read_inspection(inspection_id: int, session: SessionDep,
+def read_inspection(inspection_id: InspectionId, session: SessionDep,
                     principal: PrincipalDep) -> InspectionPublic:
     """The visit as `POST /inspections` returned it, with the photos received so far. An
     operator's user gets 404 for visits of other operators' segments."""
@@ -161,7 +163,7 @@ def read_inspection(inspection_id: int, session: SessionDep,
     },
 )
 def put_photo(
-    inspection_id: int,
+    inspection_id: InspectionId,
     slot: Annotated[int, Path(ge=1, le=50, description="1 .. the number of photos announced")],
     file: Annotated[UploadFile, File(description="A JPEG, PNG or WebP photo")],
     response: Response,
@@ -194,7 +196,7 @@ def put_photo(
     },
 )
 def get_photo(
-    inspection_id: int,
+    inspection_id: InspectionId,
     slot: Annotated[int, Path(ge=1, le=50)],
     session: SessionDep,
     principal: PrincipalDep,

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import Planner, PrincipalDep, SessionDep
 from api.problems import fields_at, problem_responses
-from api.schemas.common import labelled, page_links
+from api.schemas.common import id_path, labelled, page_links
 from api.schemas.network import (
     GEOJSON,
     AfterQuery,
@@ -52,7 +52,7 @@ OperatorCodes = Annotated[list[str] | None, Query(
 UnitAsOf = Annotated[date | None, Query(
     description="Pick the versions in force on this date (default: today, Vietnam time).",
     examples=["2024-12-31"])]
-PlanId = Annotated[int, Path(description="The plan's id.", examples=[7])]
+PlanId = id_path("plan", example=7)
 
 
 # ---------------------------------------------------------------- operators
@@ -193,7 +193,7 @@ def list_structures(
 def get_structure(
     _: PrincipalDep,
     session: SessionDep,
-    structure_id: Annotated[int, Path(description="The structure's id.", examples=[412])],
+    structure_id: id_path("structure", bigint=True, example=412),
 ) -> Response:
     """The structure with the ids of the segments that start or end at it. 404 when it does not
     exist or is neither owned nor shared by your operator."""

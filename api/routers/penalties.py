@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from api.deps import Inspector, PrincipalDep, SessionDep
 from api.problems import fields_at, problem_responses
 from api.routers.violations import next_link
+from api.schemas.common import id_path
 from api.schemas.penalties import (
     PenaltyDecisionCreate,
     PenaltyDecisionDetail,
@@ -119,7 +120,7 @@ def list_decisions(
     responses=problem_responses(401, 404, 422),
 )
 def get_decision(
-    decision_id: int, session: SessionDep, principal: PrincipalDep
+    decision_id: id_path("decision", example=2), session: SessionDep, principal: PrincipalDep
 ) -> PenaltyDecisionDetail:
     """The decision and the violations it punishes (their state today). Another operator's
     decision is 404."""

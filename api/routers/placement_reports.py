@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from api.deps import Inspector, OperatorOrAdmin, PrincipalDep, SessionDep
 from api.problems import fields_at, problem_responses
 from api.routers.violations import next_link
-from api.schemas.common import labelled
+from api.schemas.common import id_path, labelled
 from api.schemas.placement_reports import (
     PlacementReportCreate,
     PlacementReportPage,
@@ -24,6 +24,8 @@ from gis.compliance import placement_reports as reports
 from gis.compliance.penalties import operator_codes
 from gis.compliance.placement_reports import ReportFilter
 from gis.models import PlacementReport
+
+ReportId = id_path("report", bigint=True, example=3)
 
 router = APIRouter(prefix="/placement-reports", tags=["placement reports"])
 
@@ -62,7 +64,8 @@ def create_report(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 def confirm_report(
-    report_id: int, session: SessionDep, principal: Inspector, body: ReportConfirm | None = None
+    report_id: ReportId, session: SessionDep, principal: Inspector,
+    body: ReportConfirm | None = None,
 ) -> PlacementReportPublic:
     """Append the reported state to the segment's history, dated ``effective_on`` (source
     ``placement-report:<id>``, note = the evidence). 409 when already decided; 422 when the
@@ -79,7 +82,7 @@ def confirm_report(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 def reject_report(
-    report_id: int, body: ReportReject, session: SessionDep, principal: Inspector
+    report_id: ReportId, body: ReportReject, session: SessionDep, principal: Inspector
 ) -> PlacementReportPublic:
     """Mark the report rejected with the inspector's note; the segment is unchanged. 409 when
     already decided."""
@@ -122,7 +125,7 @@ def list_reports(
     responses=problem_responses(401, 404, 422),
 )
 def get_report(
-    report_id: int, session: SessionDep, principal: PrincipalDep
+    report_id: ReportId, session: SessionDep, principal: PrincipalDep
 ) -> PlacementReportPublic:
     """The report and its decision. Another operator's report is 404."""
     return _public(session, reports.get_report(session, report_id))

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Path, Query
 
 from api.deps import Admin, PrincipalDep, SessionDep, SettingsDep
 from api.problems import fields_at, problem_responses
-from api.schemas.common import labelled
+from api.schemas.common import id_path, labelled
 from api.schemas.users import (
     Me,
     TokenCreate,
@@ -114,7 +114,7 @@ def list_tokens(_: Admin, session: SessionDep, username: UsernamePath) -> list[T
 def revoke_token(
     _: Admin,
     session: SessionDep,
-    token_id: Annotated[int, Path(description="The token's id.", examples=[12])],
+    token_id: id_path("token", example=12),
 ) -> TokenPublic:
     """Revoke a token: it is refused from now on; the row stays for the audit trail. 409 when it
     was already revoked. Administrators only."""

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 
 from api.deps import OperatorOrAdmin, PrincipalDep, SessionDep
 from api.problems import fields_at, problem_responses
-from api.schemas.common import Link, labelled
+from api.schemas.common import Link, id_path, labelled
 from api.schemas.violations import (
     RemediationCreate,
     ViolationDetailPublic,
@@ -20,6 +20,8 @@ from api.schemas.violations import (
 from gis.compliance import violations
 from gis.compliance.rules import local_today
 from gis.compliance.violations import ViolationFilter, ViolationStateFilter
+
+ViolationId = id_path("violation", bigint=True, example=41)
 
 router = APIRouter(prefix="/violations", tags=["violations"])
 
@@ -73,7 +75,7 @@ def list_violations(
     responses=problem_responses(401, 404, 422),
 )
 def get_violation(
-    violation_id: int,
+    violation_id: ViolationId,
     session: SessionDep,
     principal: PrincipalDep,
     as_of: Annotated[date | None, Query(description="Local date (default today)")] = None,
@@ -92,7 +94,7 @@ def get_violation(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 def report_remediation(
-    violation_id: int,
+    violation_id: ViolationId,
     body: RemediationCreate,
     session: SessionDep,
     principal: OperatorOrAdmin,

@@ -66,3 +66,18 @@ def page_links(
         href = str(request.url.include_query_params(after=next_after))
         links.append(Link(rel="next", href=href, type=media_type))
     return links
+
+
+#: Largest values of PostgreSQL integer and bigint keys.
+INT4_MAX = 2**31 - 1
+INT8_MAX = 2**63 - 1
+
+
+def id_path(what: str, *, bigint: bool = False, example: int = 7) -> Any:
+    """A path parameter holding the id of ``what``, bounded by its column type, so an id out
+    of range is a 422 naming the parameter rather than a database error."""
+    from fastapi import Path
+
+    return Annotated[int, Path(ge=0, le=INT8_MAX if bigint else INT4_MAX,
+                               description=f"The {what}'s id.", examples=[example])]
+

@@ -187,3 +187,19 @@ def test_text_the_driver_refuses_is_422_not_500(app, client, session):
 
     body = assert_problem(client.get("/_test/driver"), 422, "/_test/driver")
     assert "NUL" in body["detail"]
+
+
+@pytest.mark.parametrize(("path", "field", "limit"), [
+    ("/penalty-decisions/3000000000", "path.decision_id", 2**31 - 1),
+    ("/campaigns/3000000000", "path.campaign_id", 2**31 - 1),
+    ("/plans/3000000000", "path.plan_id", 2**31 - 1),
+    ("/violations/99999999999999999999", "path.violation_id", 2**63 - 1),
+    ("/segments/99999999999999999999", "path.segment_id", 2**63 - 1),
+])
+def test_id_out_of_its_column_range_is_422_naming_the_parameter(client, admin, path, field,
+                                                                 limit):
+    """An id beyond its key's type is refused before the database sees it (it used to be an
+    unnamed 'integer out of range' from PostgreSQL)."""
+    body = assert_problem(client.get(path, headers=admin), 422, path)
+    assert body["errors"][0]["field"] == field
+    assert str(limit) in body["errors"][0]["detail"]
