@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.problems import fields_at, problem_responses
-from api.schemas.common import id_path, labelled
+from api.schemas.common import labelled
 from api.schemas.network import (
     GEOJSON,
     AfterQuery,
@@ -121,7 +121,9 @@ def get_segment(
     _: PrincipalDep,
     session: SessionDep,
     settings: SettingsDep,
-    segment_id: id_path("segment", bigint=True, example=1234),
+    segment_id: Annotated[int, Path(
+        description="The segment's id (any integer: one that cannot exist is a 404).",
+        examples=[1234])],
 ) -> Response:
     """The segment as a GeoJSON Feature, today: its state and compliance, every dated state
     (oldest first), its visits with result counts and photo completeness, and its violations

@@ -194,7 +194,7 @@ def test_text_the_driver_refuses_is_422_not_500(app, client, session):
     ("/campaigns/3000000000", "path.campaign_id", 2**31 - 1),
     ("/plans/3000000000", "path.plan_id", 2**31 - 1),
     ("/violations/99999999999999999999", "path.violation_id", 2**63 - 1),
-    ("/segments/99999999999999999999", "path.segment_id", 2**63 - 1),
+    ("/compliance/segments/99999999999999999999", "path.segment_id", 2**63 - 1),
 ])
 def test_id_out_of_its_column_range_is_422_naming_the_parameter(client, admin, path, field,
                                                                  limit):
