@@ -7,7 +7,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: demo test install db migrate sample serve bench lint clean
+.PHONY: demo test install db browser migrate sample serve bench lint clean
 
 $(STAMP): pyproject.toml
 	bash scripts/setup-python.sh
@@ -32,10 +32,13 @@ demo: sample
 	@$(BIN)/telecom-gis users token quantri --days 1 --label "make demo"
 	$(BIN)/telecom-gis serve --host $(HOST) --port $(PORT)
 
-test: install db
+browser:
+	bash scripts/setup-browser.sh
+
+test: install db browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: install db
+bench: install db browser
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/visits.py --clients 16 --visits 40
 

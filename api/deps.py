@@ -29,20 +29,66 @@ bearer = HTTPBearer(
 )
 
 
+#: Cookie set by ``POST /session`` for the app's pages (HttpOnly, SameSite=Strict). It holds
+#: the same token as the bearer header and is accepted for GET and HEAD requests only, so a
+#: write always needs the header and a cross-site form cannot act as the user.
+SESSION_COOKIE = "telecom_gis_session"
+_COOKIE_METHODS = frozenset({"GET", "HEAD"})
+
+
+def request_token(
+    request: Request, credentials: HTTPAuthorizationCredentials | None
+) -> str | None:
+    """The caller's token: the bearer header, else (GET/HEAD only) the page cookie."""
+    if credentials is not None:
+        return credentials.credentials
+    if request.method in _COOKIE_METHODS:
+        return request.cookies.get(SESSION_COOKIE) or None
+    return None
+
+
 def get_principal(
+    request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    """Authenticate the bearer token and bind the caller to this request's transaction
-    (audit actor; row-level security for operator users). 401 when missing or invalid."""
-    if credentials is None:
+    """Authenticate the bearer token (or, for a GET, the page cookie) and bind the caller to
+    this request's transaction (audit actor; row-level security for operator users). 401 when
+    missing or invalid."""
+    token = request_token(request, credentials)
+    if token is None:
         raise AuthError("this needs a bearer token (Authorization: Bearer <token>)")
-    principal = authenticate(session, credentials.credentials)
+    principal = authenticate(session, token)
     bind_principal(session, principal)
     return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+class LoginRequired(Exception):
+    """A page was asked for without a valid session: answered with a redirect to ``/login``."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+def get_page_principal(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """Like :func:`get_principal`, for HTML pages: without a valid token the browser is sent
+    to the login page, which brings it back here afterwards."""
+    try:
+        return get_principal(request, session, credentials)
+    except AuthError as exc:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(target) from exc
+
+
+PagePrincipalDep = Annotated[Principal, Depends(get_page_principal)]
 
 
 def roles(*allowed: Role) -> Callable[[Principal], Principal]:

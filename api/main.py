@@ -17,6 +17,7 @@ from api.routers import (
     health,
     inspections,
     network,
+    pages,
     penalties,
     placement_reports,
     segments,
@@ -44,7 +45,15 @@ TAGS = [
     {"name": "users", "description": "Who you are; users and tokens (admin)."},
     {"name": "audit", "description": "Every write: who, when, before and after."},
     {"name": "health", "description": "Liveness and readiness."},
+    {"name": "pages", "description": "Login session (cookie) for the maps, viewer, dashboard."},
 ]
+
+
+#: Router modules, in the order their routes appear in the OpenAPI document.
+ROUTERS = (
+    pages, segments, network, checklists, campaigns, inspections, violations, penalties,
+    placement_reports, compliance, users, audit, health,
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -70,6 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.2.0",
         lifespan=lifespan,
         openapi_tags=TAGS,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     problems.install(app)
@@ -79,7 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         json_limit=JSON_BODY_LIMIT,
         upload_limit=settings.photo_max_bytes + 64 * 1024,
     )
-    for module in (segments, network, checklists, campaigns, inspections, violations, penalties,
-                   placement_reports, compliance, users, audit, health):
+    pages.install(app)
+    for module in ROUTERS:
         app.include_router(module.router)
     return app

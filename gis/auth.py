@@ -304,6 +304,12 @@ def authenticate(session: Session, token: str) -> Principal:
     return Principal(user.id, user.username, Role(user.role), user.operator_id)
 
 
+def token_expiry(session: Session, token: str) -> datetime | None:
+    """When ``token`` expires (None: never, or unknown token)."""
+    return session.scalar(
+        select(ApiToken.expires_at).where(ApiToken.token_sha256 == hash_token(token)))
+
+
 #: The database role an operator user's transaction switches to (row-level security applies).
 OPERATOR_DB_ROLE = "telecom_gis_operator"
 

@@ -60,6 +60,21 @@ class Settings(BaseSettings):
         ),
     )
     token_days: int = Field(default=180, gt=0, description="Days a new API token stays valid.")
+    cookie_secure: bool = Field(
+        default=False,
+        description="Mark the pages' session cookie Secure (set true when served over HTTPS).",
+    )
+    tile_url: str = Field(
+        default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        description=(
+            "Base-map tile URL template ({z}/{x}/{y}) for the maps and the viewer; empty for no "
+            "base map. When tiles cannot load, the maps still draw the network and communes."
+        ),
+    )
+    tile_attribution: str = Field(
+        default="© OpenStreetMap contributors",
+        description="Attribution shown for the base-map tiles.",
+    )
 
 
 @lru_cache

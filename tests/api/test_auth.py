@@ -13,7 +13,8 @@ from api.problems import PROBLEM_JSON
 from gis.models import ApiToken, User
 from tests.factories import bearer, make_operator, make_user
 
-PUBLIC_PATHS = {"/healthz"}
+#: Open without a token: health, and the page session (its POST takes the token in the body).
+PUBLIC_PATHS = {"/healthz", "/session"}
 #: Protected GET routes probed with every kind of bad credential (those that exist now).
 PROBED = ("/me", "/segments", "/users", "/audit")
 
