@@ -30,6 +30,7 @@ sample: migrate
 demo: sample
 	@echo "API token of the demo administrator 'quantri' (valid 1 day; Authorization: Bearer ...):"
 	@$(BIN)/telecom-gis users token quantri --days 1 --label "make demo"
+	@echo "Sign in at http://$(HOST):$(PORT)/login with it, then open /viewer, /dashboard, /maps/progress."
 	$(BIN)/telecom-gis serve --host $(HOST) --port $(PORT)
 
 browser:

@@ -37,3 +37,31 @@ def environment() -> Environment:
 def render_page(template: str, **context: Any) -> str:
     """Render ``maps/templates/<template>`` with ``context``."""
     return environment().get_template(template).render(**context)
+
+
+#: The home page's links: (path, Vietnamese name, English name, what it is in vi, in en).
+HOME_LINKS = (
+    ("/viewer", "Bản đồ hiện trường", "Field viewer",
+     "Kiểm tra tuyến cáp tại hiện trường, ghi kết quả, chụp ảnh (cả khi mất mạng).",
+     "Inspect segments at the roadside, record visits and photos (works offline)."),
+    ("/maps/progress", "Bản đồ tiến độ ngầm hóa", "Undergrounding progress map",
+     "Cáp treo / cáp ngầm / đã chỉnh trang, tỷ lệ ngầm hóa theo xã so với kế hoạch.",
+     "Overhead / underground / tidied cable; share underground by commune vs the plan."),
+    ("/maps/compliance", "Bản đồ tuân thủ", "Compliance map",
+     "Tình trạng tuân thủ QCVN 33:2019 của từng đoạn cáp; vi phạm đang mở và quá hạn.",
+     "Compliance of each segment with QCVN 33:2019; open and overdue violations."),
+    ("/dashboard", "Bảng điều khiển", "Dashboard",
+     "Biểu đồ tiến độ, kiểm tra, vi phạm và xử phạt; báo cáo năm.",
+     "Charts of progress, inspections, violations and penalties; the annual report."),
+    ("/docs", "Tài liệu API", "API documentation",
+     "Giao diện lập trình (OpenAPI) và xuất dữ liệu cho quy hoạch.",
+     "The HTTP API (OpenAPI), including the planning exports."),
+)
+
+
+def home_page(full_name: str, role_label: str) -> str:
+    """The signed-in home page listing the app's pages."""
+    pages = [dict(href=href, vi=vi, en=en, about_vi=about_vi, about_en=about_en)
+             for href, vi, en, about_vi, about_en in HOME_LINKS]
+    return render_page("home.html", user={"full_name": full_name, "role_label": role_label},
+                       pages=pages)

@@ -11,11 +11,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
-from api.deps import SESSION_COOKIE, LoginRequired, SessionDep, SettingsDep
+from api.deps import SESSION_COOKIE, LoginRequired, PagePrincipalDep, SessionDep, SettingsDep
 from api.problems import problem_responses
 from api.schemas.users import Me
 from gis import auth
-from maps.pages import STATIC_DIR, STATIC_URL, render_page, static_url
+from gis.choices import label
+from maps.pages import STATIC_DIR, STATIC_URL, home_page, render_page, static_url
 
 router = APIRouter(tags=["pages"])
 
@@ -25,6 +26,13 @@ class SessionStart(BaseModel):
 
     token: str = Field(min_length=1, max_length=200, description="An API token.",
                        examples=["tgis_3q2k5yW0d8zXc1mN7pR4sT6uV9aB2cD5eF8gH1jK4lM"])
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def home(principal: PagePrincipalDep, session: SessionDep) -> HTMLResponse:
+    """The signed-in user's starting page: links to the viewer, maps, dashboard and docs."""
+    user = auth.describe_user(session, principal.username)
+    return HTMLResponse(home_page(user.full_name, label(user.role)))
 
 
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)

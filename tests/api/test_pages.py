@@ -54,3 +54,21 @@ def test_login_page_and_docs_load_only_local_assets(client):
         assert external == [], f"{path} loads {external}"
     assert client.get("/static/vendor/leaflet/leaflet.js").status_code == 200
     assert client.get("/redoc").status_code == 404
+
+
+def test_home_page_needs_a_session_and_lists_the_pages(client, session):
+    response = client.get("/", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/"
+    user, token = make_user(session, "planner")
+    client.post("/session", json={"token": token})
+    page = client.get("/")
+    assert page.status_code == 200
+    assert user.full_name in page.text and "Cán bộ quy hoạch" in page.text
+    for href in ("/viewer", "/maps/progress", "/maps/compliance", "/dashboard", "/docs"):
+        assert f'href="{href}"' in page.text
+
+
+def test_login_redirect_keeps_the_query_of_the_page_asked_for(client):
+    response = client.get("/?lang=en", follow_redirects=False)
+    assert response.headers["location"] == "/login?next=/%3Flang%3Den"

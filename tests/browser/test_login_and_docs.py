@@ -36,3 +36,12 @@ def test_api_docs_render_from_the_apps_own_assets(page):
     page.locator(".swagger-ui .info .title").wait_for()
     assert "telecom-gis" in page.locator(".swagger-ui .info .title").inner_text()
     assert page.locator(".opblock").count() > 40
+
+
+def test_login_never_sends_the_browser_to_another_site(page, live_server):
+    token = live_server.token("quyhoach.hoa")
+    page.goto("/login?next=/%5Cexample.org/phish")
+    page.fill("#token", token)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    assert "Cán bộ quy hoạch" in page.locator(".who").inner_text()

@@ -38,8 +38,9 @@
           return resp.json().then(function (p) { throw new Error(p.detail || resp.status); });
         }
         localStorage.setItem(TOKEN_KEY, token);
-        var next = new URLSearchParams(location.search).get("next") || "/viewer";
-        location.href = next.charAt(0) === "/" && next.charAt(1) !== "/" ? next : "/viewer";
+        var next = new URLSearchParams(location.search).get("next") || "/";
+        // Only a path of this site (not "//host" or "/\\host", which browsers treat as a host).
+        location.href = /^\/(?![\/\\])/.test(next) ? next : "/";
       })
       .catch(function (err) { error.hidden = false; error.textContent = texts[lang].bad + err.message; });
   });
