@@ -22,6 +22,7 @@ from api.routers import (
     placement_reports,
     segments,
     users,
+    viewer,
     violations,
 )
 from gis.db import make_engine, session_factory
@@ -51,7 +52,7 @@ TAGS = [
 
 #: Router modules, in the order their routes appear in the OpenAPI document.
 ROUTERS = (
-    pages, segments, network, checklists, campaigns, inspections, violations, penalties,
+    pages, viewer, segments, network, checklists, campaigns, inspections, violations, penalties,
     placement_reports, compliance, users, audit, health,
 )
 

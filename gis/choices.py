@@ -129,6 +129,15 @@ class ReportStatus(StrEnum):
     REJECTED = "rejected"
 
 
+class PlacementClass(StrEnum):
+    """What the progress maps and dashboards colour a segment by: overhead cable not yet tidied,
+    overhead cable tidied (chỉnh trang, bó gọn), or underground (tidiness does not apply)."""
+
+    OVERHEAD_UNTIDIED = "overhead_untidied"
+    OVERHEAD_TIDIED = "overhead_tidied"
+    UNDERGROUND = "underground"
+
+
 LABELS: dict[StrEnum, Choice] = {
     Placement.OVERHEAD: Choice("Cáp treo", "Overhead", "#d7301f"),
     Placement.UNDERGROUND: Choice("Cáp ngầm", "Underground", "#2b8cbe"),
@@ -176,6 +185,13 @@ LABELS: dict[StrEnum, Choice] = {
     ReportStatus.PENDING: Choice("Chờ xác nhận", "Pending", "#fdae6b"),
     ReportStatus.CONFIRMED: Choice("Đã xác nhận", "Confirmed", "#31a354"),
     ReportStatus.REJECTED: Choice("Không xác nhận", "Rejected", "#de2d26"),
+    PlacementClass.OVERHEAD_UNTIDIED: Choice(
+        "Cáp treo chưa chỉnh trang", "Overhead, not tidied", "#d7301f"),
+    PlacementClass.OVERHEAD_TIDIED: Choice(
+        "Cáp treo đã chỉnh trang", "Overhead, tidied", "#fd8d3c"),
+    # Equal to Placement.UNDERGROUND as a string, hence one and the same LABELS entry: the
+    # two must keep the same labels and colour.
+    PlacementClass.UNDERGROUND: Choice("Cáp ngầm", "Underground", "#2b8cbe"),
 }
 
 #: Which finer kinds belong to which placement (enforced by a check constraint too).
@@ -205,3 +221,10 @@ def colour(value: StrEnum) -> str:
 def sql_in(enum: type[StrEnum]) -> str:
     """Return ``('a', 'b')`` for a CHECK constraint listing the enum's values."""
     return "(" + ", ".join(f"'{member.value}'" for member in enum) + ")"
+
+
+def placement_class(placement: Placement | str, tidied: bool) -> PlacementClass:
+    """The map class of a segment state: underground, or overhead tidied / not tidied."""
+    if Placement(placement) == Placement.UNDERGROUND:
+        return PlacementClass.UNDERGROUND
+    return PlacementClass.OVERHEAD_TIDIED if tidied else PlacementClass.OVERHEAD_UNTIDIED

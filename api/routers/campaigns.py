@@ -10,9 +10,22 @@ from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import Inspector, PrincipalDep, SessionDep
 from api.problems import problem_responses
-from api.schemas.campaigns import CampaignCreate, CampaignPage, CampaignPublic
+from api.schemas.campaigns import (
+    CampaignCreate,
+    CampaignPage,
+    CampaignPublic,
+    CampaignSegmentCollection,
+    MyCampaignPublic,
+    MyCampaigns,
+)
 from api.schemas.common import Link, id_path
+from api.schemas.network import AfterQuery, GeoJSONResponse, LimitQuery, geojson_page
 from api.visit_problems import visit_problems
+from gis.compliance.campaign_segments import (
+    CampaignSegmentFilter,
+    list_campaign_segments,
+    list_my_campaigns,
+)
 from gis.compliance.campaigns import (
     CampaignInput,
     create_campaign,
@@ -20,6 +33,7 @@ from gis.compliance.campaigns import (
     list_campaigns,
 )
 from gis.compliance.rules import local_today
+from gis.queries.common import DEFAULT_LIMIT
 
 CampaignId = id_path("campaign", example=3)
 
@@ -78,6 +92,53 @@ def list_(
                               after=page[-1].campaign.id))))
     return CampaignPage(items=[CampaignPublic.of(v) for v in page], links=links,
                         number_returned=len(page))
+
+
+@router.get(
+    "/mine",
+    response_model=MyCampaigns,
+    summary="Your campaigns running today",
+    responses=problem_responses(401),
+)
+def mine(session: SessionDep, principal: PrincipalDep) -> MyCampaigns:
+    """The campaigns running today (Vietnam time) that name you among their inspectors
+    (`assigned_to_me`), then those naming no inspector (any inspector may record under them):
+    what the field viewer's "my campaign" shows."""
+    today = local_today()
+    return MyCampaigns(on=today, items=[
+        MyCampaignPublic.of_mine(m) for m in list_my_campaigns(session, principal.user_id, today)])
+
+
+@router.get(
+    "/{campaign_id}/segments",
+    response_model=CampaignSegmentCollection,
+    response_class=GeoJSONResponse,
+    summary="A campaign's segments, visited or not (GeoJSON)",
+    responses=problem_responses(401, 404, 422),
+)
+def segments(
+    campaign_id: CampaignId,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    visited: Annotated[bool | None, Query(
+        description="Only segments with (true) or without (false) a visit under the campaign",
+        examples=[False])] = None,
+    visited_by_me: Annotated[bool | None, Query(
+        description="Only segments you did (true) or did not (false) visit under the campaign",
+        examples=[False])] = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    after: AfterQuery = 0,
+) -> Response:
+    """The segments in the campaign's scope (as its progress counts them) by id, as a GeoJSON
+    FeatureCollection (`application/geo+json`), each with `visited` (a visit recorded under the
+    campaign), `visited_by_me`, `visits` and `last_visited_at`. Keyset pagination: follow the
+    `next` link. 404 when the campaign does not exist or is hidden from you."""
+    page = list_campaign_segments(
+        session, campaign_id, principal.user_id, local_today(),
+        CampaignSegmentFilter(visited=visited, visited_by_me=visited_by_me),
+        limit=limit, after=after)
+    return geojson_page(request, page)
 
 
 @router.get(

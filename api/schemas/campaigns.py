@@ -7,7 +7,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from api.schemas.common import Link
+from api.schemas.common import Link, labelled
+from api.schemas.network import SegmentCollection, SegmentFeature
+from gis.choices import Placement, PlacementKind
+from gis.compliance.campaign_segments import MyCampaign
 from gis.compliance.campaigns import CampaignView
 
 CommuneCode = Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
@@ -121,3 +124,52 @@ class CampaignPage(BaseModel):
     items: list[CampaignPublic]
     links: list[Link]
     number_returned: int = Field(examples=[10])
+
+
+class MyCampaignPublic(CampaignPublic):
+    """A campaign running today that you may record visits under: one naming you among its
+    inspectors (``assigned_to_me``), or one naming no inspector (open to every inspector)."""
+
+    assigned_to_me: bool = Field(examples=[True])
+
+    @classmethod
+    def of_mine(cls, mine: MyCampaign) -> MyCampaignPublic:
+        """Render a :class:`gis.compliance.campaign_segments.MyCampaign`."""
+        return cls(**CampaignPublic.of(mine.view).model_dump(),
+                   assigned_to_me=mine.assigned_to_me)
+
+
+class MyCampaigns(BaseModel):
+    """Your campaigns running on ``on`` (local date): those naming you first."""
+
+    on: date = Field(examples=["2024-05-02"])
+    items: list[MyCampaignPublic]
+
+
+class CampaignSegmentProperties(BaseModel):
+    """A segment in a campaign's scope, in its current state, with the campaign's visits."""
+
+    route: str | None = Field(examples=["VNPT-LTK-01"], description="Route code.")
+    operator: str | None = Field(examples=["VNPT"], description="Operator code.")
+    placement: labelled(Placement) = Field(examples=["overhead"])  # type: ignore[valid-type]
+    placement_kind: labelled(PlacementKind) = Field(  # type: ignore[valid-type]
+        examples=["aerial"])
+    tidied: bool = Field(examples=[False])
+    length_m: float = Field(examples=[118.42], description="Geodesic length, metres.")
+    visited: bool = Field(examples=[True], description="A visit was recorded under the "
+                                                       "campaign (by anyone).")
+    visited_by_me: bool = Field(examples=[False], description="One of them is yours.")
+    visits: int = Field(examples=[1], description="Visits recorded under the campaign.")
+    last_visited_at: datetime | None = Field(examples=["2024-05-02T09:30:00+07:00"])
+
+
+class CampaignSegmentFeature(SegmentFeature):
+    """A segment of a campaign as a GeoJSON Feature (WGS 84 longitude/latitude)."""
+
+    properties: CampaignSegmentProperties  # type: ignore[assignment]
+
+
+class CampaignSegmentCollection(SegmentCollection):
+    """A page of a campaign's segments as a GeoJSON FeatureCollection."""
+
+    features: list[CampaignSegmentFeature]  # type: ignore[assignment]

@@ -258,17 +258,23 @@ _PROGRESS_SQL = """
 """
 
 
-def progress_query(session: Session, campaign: Campaign,
-                   today: date) -> tuple[str, dict[str, object]]:
-    """The SQL and parameters of :func:`campaign_progress` (e.g. for EXPLAIN)."""
+def scope_sql(session: Session, campaign: Campaign) -> str:
+    """SQL selecting ``(id, length_m)`` of the segments in the campaign's scope (its communes
+    and operators, or all); parameters ``:id`` (the campaign) and ``:on`` (the date the
+    segments must be active on)."""
     has_communes, has_operators = session.execute(text(
         "SELECT EXISTS (SELECT 1 FROM campaign_communes WHERE campaign_id = :id),"
         " EXISTS (SELECT 1 FROM campaign_operators WHERE campaign_id = :id)"),
         {"id": campaign.id}).one()
     condition = " AND ".join([_IN_OPERATORS] * bool(has_operators) + [_ACTIVE_ON])
-    scoped = (_SCOPED_IN_COMMUNES if has_communes else _SCOPED_ANYWHERE).format(
+    return (_SCOPED_IN_COMMUNES if has_communes else _SCOPED_ANYWHERE).format(
         condition=condition)
-    return (_PROGRESS_SQL.format(scoped=scoped),
+
+
+def progress_query(session: Session, campaign: Campaign,
+                   today: date) -> tuple[str, dict[str, object]]:
+    """The SQL and parameters of :func:`campaign_progress` (e.g. for EXPLAIN)."""
+    return (_PROGRESS_SQL.format(scoped=scope_sql(session, campaign)),
             {"id": campaign.id, "on": min(campaign.ends_on, today)})
 
 
