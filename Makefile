@@ -42,6 +42,7 @@ test: install db browser
 bench: install db browser
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/visits.py --clients 16 --visits 40
+	$(BIN)/python bench/maps.py
 
 lint: install
 	$(BIN)/ruff check gis api maps tests bench

@@ -16,6 +16,7 @@ from api.routers import (
     compliance,
     health,
     inspections,
+    maps,
     network,
     pages,
     penalties,
@@ -52,8 +53,8 @@ TAGS = [
 
 #: Router modules, in the order their routes appear in the OpenAPI document.
 ROUTERS = (
-    pages, viewer, segments, network, checklists, campaigns, inspections, violations, penalties,
-    placement_reports, compliance, users, audit, health,
+    pages, viewer, maps, segments, network, checklists, campaigns, inspections, violations,
+    penalties, placement_reports, compliance, users, audit, health,
 )
 
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import typer
 
-from gis.cli import checklist_cmd, db_cmd, import_cmd, sample_cmd, serve_cmd, users_cmd
+from gis.cli import (
+    checklist_cmd,
+    db_cmd,
+    import_cmd,
+    map_cmd,
+    sample_cmd,
+    serve_cmd,
+    users_cmd,
+)
 
 app = typer.Typer(
     name="telecom-gis",
@@ -18,6 +26,7 @@ app.add_typer(db_cmd.app, name="db")
 app.add_typer(sample_cmd.app, name="sample")
 app.add_typer(checklist_cmd.app, name="checklist")
 app.add_typer(users_cmd.app, name="users")
+app.add_typer(map_cmd.app, name="map")
 import_cmd.register(app)
 serve_cmd.register(app)
 

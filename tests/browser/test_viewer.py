@@ -18,29 +18,11 @@ from gis.auth import Principal
 from gis.choices import Role
 from gis.compliance.campaigns import CampaignInput, create_campaign
 from gis.compliance.rules import local_today
+from tests.browser.live_data import isolated_segment
 from tests.photo_samples import jpeg
 
 INSPECTOR = "thanhtra.an"
 WAIT_MS = 20_000
-
-#: An active overhead segment with no other segment within 25 m of its midpoint (a tap on its
-#: middle cannot hit a neighbour), with that midpoint (WGS 84).
-ISOLATED = """
-    SELECT s.id, ST_X(m.p) AS lon, ST_Y(m.p) AS lat
-      FROM cable_segments s
-      CROSS JOIN LATERAL (SELECT ST_LineInterpolatePoint(s.geom, 0.5) AS p) m
-     WHERE s.lifecycle = 'active' AND s.placement = 'overhead' AND s.id > :after
-       AND NOT EXISTS (SELECT 1 FROM cable_segments o WHERE o.id <> s.id
-                         AND ST_DWithin(o.geom::geography, m.p::geography, 25))
-     ORDER BY s.id LIMIT 1"""
-
-
-def isolated_segment(live_server, after: int = 0) -> tuple[int, float, float]:
-    """(id, lon, lat) of an isolated overhead segment with an id above ``after``."""
-    with live_server.engine.connect() as conn:
-        row = conn.execute(text(ISOLATED), {"after": after}).one()
-    return row.id, row.lon, row.lat
-
 
 def open_viewer(page, login, user: str = INSPECTOR) -> str:
     """Sign in as ``user``, open /viewer and wait for the first segments to be drawn."""
