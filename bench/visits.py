@@ -20,7 +20,6 @@ import platform
 import random
 import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -33,6 +32,7 @@ from sqlalchemy import text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.run import OUT, fresh_database  # noqa: E402
+from bench.server import start_server  # noqa: E402
 from gis.auth import create_user, issue_token  # noqa: E402
 from gis.choices import Role  # noqa: E402
 from gis.compliance.catalogue import items_for, version_in_force  # noqa: E402
@@ -65,27 +65,6 @@ def prepare(url: str) -> tuple[str, list[tuple[int, list[str]]]]:
         session.execute(text("ANALYZE"))
     engine.dispose()
     return token, [(sid, codes[placement]) for sid, placement in rows]
-
-
-def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
-    env = dict(os.environ, TELECOM_GIS_DATABASE_URL=url,
-               TELECOM_GIS_PHOTO_DIR=str(OUT / "photos"))
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-         "--log-level", "warning", "--no-access-log"],
-        cwd=ROOT, env=env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("the server did not start within 60 s")
 
 
 def visit_body(segment: tuple[int, list[str]], rng: random.Random) -> bytes:
@@ -131,7 +110,8 @@ def main() -> int:
     try:
         token, segments = prepare(url)
         port = free_port()
-        server = start_server(url, port, args.workers)
+        server = start_server(url, port, args.workers,
+                              env={"TELECOM_GIS_PHOTO_DIR": str(OUT / "photos")})
         warm_lat: list[float] = []
         warm_err: list[str] = []
         client(port, token, segments, 20, 0, warm_lat, warm_err, threading.Barrier(1))

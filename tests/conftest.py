@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import Engine, text
@@ -95,6 +96,21 @@ def session(connection) -> Iterator[Session]:
     """ORM session joined to the test's transaction; its commits become savepoints."""
     with Session(bind=connection, join_transaction_mode="create_savepoint") as sess:
         yield sess
+
+
+@pytest.fixture
+def cli_in_test_transaction(monkeypatch, database_url, session):
+    """Point the CLI at the test database, inside the test's rolled-back transaction."""
+    monkeypatch.setenv("TELECOM_GIS_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+
+    @contextmanager
+    def joined(engine, actor=None):
+        yield session
+
+    monkeypatch.setattr("gis.db.transaction", joined)
+    yield session
+    get_settings.cache_clear()
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -4,18 +4,15 @@ an operator's users see only their own operator's segments (row-level security).
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.deps import PrincipalDep, SessionDep, SettingsDep
 from api.problems import fields_at, problem_responses
-from api.schemas.common import labelled
 from api.schemas.network import (
     GEOJSON,
     AfterQuery,
-    BBoxQuery,
     GeoJSONResponse,
     LimitQuery,
     NearSegment,
@@ -24,16 +21,11 @@ from api.schemas.network import (
     SegmentDetail,
     geojson_page,
 )
-from gis.choices import ComplianceState, Lifecycle, Placement
+from api.segment_params import AsOfQuery, SegmentFilterDep
 from gis.queries import nearest, segments
 from gis.queries.common import DEFAULT_LIMIT
 
 router = APIRouter(tags=["network"])
-
-AsOfQuery = Annotated[date | None, Query(
-    description="The date the states and the compliance are taken on (default: today, "
-                "Vietnam time). Segments with no state yet on that date are left out.",
-    examples=["2024-12-31"])]
 
 
 @router.get(
@@ -46,18 +38,7 @@ def list_segments(
     session: SessionDep,
     settings: SettingsDep,
     request: Request,
-    bbox: BBoxQuery = None,
-    operator: Annotated[list[str] | None, Query(
-        description="Operator code; repeat for several.", examples=[["VNPT"]])] = None,
-    route: Annotated[str | None, Query(description="Route code.", examples=["VNPT-01"])] = None,
-    commune: Annotated[str | None, Query(
-        description="Code of the segment's commune (any version of the code).",
-        examples=["97002"])] = None,
-    placement: Annotated[labelled(Placement) | None, Query(examples=["overhead"])] = None,
-    tidied: Annotated[bool | None, Query(description="Tidied (overhead cable).",
-                                         examples=[False])] = None,
-    lifecycle: Annotated[labelled(Lifecycle) | None, Query(examples=["active"])] = None,
-    compliance: Annotated[labelled(ComplianceState) | None, Query(examples=["overdue"])] = None,
+    flt: SegmentFilterDep,
     as_of: AsOfQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     after: AfterQuery = 0,
@@ -65,10 +46,6 @@ def list_segments(
     """Segments by id as a GeoJSON FeatureCollection (`application/geo+json`), with their state
     and compliance on `as_of`. Filters combine with AND. Keyset pagination: follow the `next`
     link (absent on the last page); the total is not counted. Unknown codes are 422."""
-    flt = segments.SegmentFilter(
-        bbox=bbox, operators=tuple(operator or ()), route=route, commune=commune,
-        placement=placement, tidied=tidied, lifecycle=lifecycle, compliance=compliance,
-    )
     with fields_at("query"):
         page = segments.list_segments(
             session, flt, as_of=as_of, stale_after_days=settings.stale_after_days,

@@ -1,5 +1,5 @@
 """The ``telecom-gis`` command line: ``db``, ``import``, ``sample``, ``checklist``, ``users``,
-``serve``."""
+``map``, ``export``, ``serve``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import typer
 from gis.cli import (
     checklist_cmd,
     db_cmd,
+    export_cmd,
     import_cmd,
     map_cmd,
     sample_cmd,
@@ -28,6 +29,7 @@ app.add_typer(checklist_cmd.app, name="checklist")
 app.add_typer(users_cmd.app, name="users")
 app.add_typer(map_cmd.app, name="map")
 import_cmd.register(app)
+export_cmd.register(app)
 serve_cmd.register(app)
 
 

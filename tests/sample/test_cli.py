@@ -2,31 +2,12 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
 from gis.cli import app
-from gis.settings import get_settings
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def cli_in_test_transaction(monkeypatch, database_url, session):
-    """Point the CLI at the test database, inside the test's rolled-back transaction."""
-    monkeypatch.setenv("TELECOM_GIS_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-
-    @contextmanager
-    def joined(engine, actor=None):
-        yield session
-
-    monkeypatch.setattr("gis.db.transaction", joined)
-    yield session
-    get_settings.cache_clear()
 
 
 def test_generate_writes_the_files(tmp_path):
