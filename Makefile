@@ -42,7 +42,8 @@ test: install db browser
 bench: install db browser
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/visits.py --clients 16 --visits 40
-	$(BIN)/python bench/maps.py
+	$(BIN)/python bench/progress_map.py
+	$(BIN)/python bench/exports.py
 
 lint: install
 	$(BIN)/ruff check gis api maps tests bench

@@ -14,6 +14,7 @@ from api.routers import (
     campaigns,
     checklists,
     compliance,
+    dashboard,
     exports,
     health,
     inspections,
@@ -45,6 +46,7 @@ TAGS = [
     {"name": "penalties", "description": "Penalty decisions (quyết định xử phạt)."},
     {"name": "placement reports", "description": "Operators' undergrounding/tidying reports."},
     {"name": "compliance", "description": "Compliance state of segments at any date."},
+    {"name": "reports", "description": "Dashboards and the annual report (page, JSON, .xlsx)."},
     {"name": "exports", "description": "Planning exports: GeoJSON, CSV, GPKG, Shapefile, KML."},
     {"name": "users", "description": "Who you are; users and tokens (admin)."},
     {"name": "audit", "description": "Every write: who, when, before and after."},
@@ -56,7 +58,7 @@ TAGS = [
 #: Router modules, in the order their routes appear in the OpenAPI document.
 ROUTERS = (
     pages, viewer, maps, segments, network, checklists, campaigns, inspections, violations,
-    penalties, placement_reports, compliance, exports, users, audit, health,
+    penalties, placement_reports, compliance, dashboard, exports, users, audit, health,
 )
 
 

@@ -1,6 +1,6 @@
 """Benchmark: the progress map of the sample province and of a large synthetic network.
 
-    .venv/bin/python bench/maps.py [--segments 3000 100000] [--runs 3]
+    .venv/bin/python bench/progress_map.py [--segments 3000 100000] [--runs 3]
 
 For each size: a throwaway database from the PostGIS template gets the network (3,000: the
 committed demo, sample_data/thai_binh_demo; any other size: generated once by
