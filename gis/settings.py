@@ -71,6 +71,13 @@ class Settings(BaseSettings):
             "base map. When tiles cannot load, the maps still draw the network and communes."
         ),
     )
+    map_max_segments: int = Field(
+        default=250_000, gt=0,
+        description=(
+            "Most segments one progress or compliance map may hold (about 10 MB of HTML and "
+            "3 s to draw at the default); above it the map asks for an operator or commune."
+        ),
+    )
     tile_attribution: str = Field(
         default="© OpenStreetMap contributors",
         description="Attribution shown for the base-map tiles.",

@@ -154,6 +154,7 @@ def _inline_tag(path: str) -> str:
 
 @lru_cache
 def _inline_js(path: str) -> str:
+    """The script ``path`` without its source-map comment, unable to close its element."""
     code = _SOURCE_MAP.sub("", (STATIC_DIR / path).read_text("utf-8"))
     return re.sub(r"</(script)", r"<\\/\1", code, flags=re.IGNORECASE)
 

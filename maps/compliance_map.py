@@ -116,8 +116,8 @@ class ViolationMarkers(RawMacroElement):
 
 def violation_payload(violations: Sequence[OpenViolation], texts: dict[str, str],
                       lang: str) -> dict[str, Any]:
-    """The violations as column arrays (coordinates rounded to 1e-6 degree), severities and
-    states as indexes into small tables."""
+    """The violations as column arrays (WGS 84 coordinates, EPSG:4326, rounded to 1e-6 degree,
+    about 0.1 m), severities and states as indexes into small tables."""
     severities = list(Severity)
     states = [ViolationState.OPEN, ViolationState.REMEDIATION_REPORTED]
     return {
@@ -153,7 +153,8 @@ def build_compliance_map(session: Session, flt: MapFilter, *, settings: Settings
     texts = texts_for(lang)
     scope = resolve_filter(session, flt)
     segments = map_segments(session, scope, compliance=True,
-                            stale_after_days=settings.stale_after_days)
+                            stale_after_days=settings.stale_after_days,
+                            max_segments=settings.map_max_segments)
     communes = map_communes(session, scope, segments, plans=False)
     violations = open_violations(session, scope)
 

@@ -506,7 +506,8 @@ def build_progress_map(session: Session, flt: MapFilter, *, settings: Settings,
     """
     texts = texts_for(lang)
     scope = resolve_filter(session, flt)
-    segments = map_segments(session, scope, history=True)
+    segments = map_segments(session, scope, history=True,
+                            max_segments=settings.map_max_segments)
     communes = map_communes(session, scope, segments)
     year = scope.as_of.year
 

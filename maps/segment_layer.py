@@ -35,6 +35,7 @@ from typing import Any
 import folium
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
+from markupsafe import escape
 
 from gis.queries.map_data import MapSegments
 
@@ -56,6 +57,15 @@ def js_json(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def layer_name(text: str) -> str:
+    """``text`` (data: an operator's name or code) made safe as a layer name. Leaflet's layer
+    control writes a layer's name with ``innerHTML``, and branca renders folium's script again
+    as a Jinja template, so a name holding ``<img onerror=...>`` would run in the browser and
+    one holding ``{{ ... }}`` would run on the server. HTML is escaped and every ``{`` becomes
+    ``&#123;`` (the layer control shows it as ``{``)."""
+    return str(escape(text)).replace("{", "&#123;")
 
 
 def _indexed(values: Sequence[Any]) -> tuple[list[int], list[Any]]:
@@ -280,8 +290,9 @@ def add_segment_layer(
     texts: dict[str, str], lang: str, fallback: folium.FeatureGroup | None = None,
     count_format: Callable[[int], str] = str,
 ) -> dict[int, folium.FeatureGroup]:
-    """Add one layer per operator with segments (``group_label`` formatted with ``name``,
-    ``code`` and ``count``, the latter written by ``count_format``), then the
+    """Add one layer per operator with segments (``group_label``, HTML text of ours, formatted
+    with ``name``, ``code`` and ``count``, the latter written by ``count_format``, each made
+    safe by :func:`layer_name`), then the
     :class:`SegmentLayer` filling them; returns the layers by operator id. ``fallback``: a
     layer whose bounds the map fits when there is no segment."""
     counts: dict[int, int] = {}
@@ -291,8 +302,8 @@ def add_segment_layer(
     groups = {}
     for operator_id in order:
         code, name = segments.operators[operator_id]
-        label = group_label.format(name=name or code, code=code,
-                                   count=count_format(counts[operator_id]))
+        label = group_label.format(name=layer_name(name or code), code=layer_name(code),
+                                   count=layer_name(count_format(counts[operator_id])))
         groups[operator_id] = folium.FeatureGroup(name=label, overlay=True, control=True,
                                                   show=True).add_to(m)
     payload = segment_payload(segments, classes=classes, class_keys=class_keys,

@@ -33,6 +33,7 @@ LangQuery = Annotated[Literal["vi", "en"], Query(description="Language of the la
 
 
 def _filter(as_of: date | None, operator: list[str] | None, commune: str | None) -> MapFilter:
+    """The query parameters as the maps' filter (checked when the map is built)."""
     return MapFilter(as_of=as_of, operators=tuple(operator or ()), commune=commune)
 
 

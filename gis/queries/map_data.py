@@ -46,7 +46,7 @@ from gis.compliance.rules import (
     violation_overdue_sql,
     violation_state_sql,
 )
-from gis.errors import invalid
+from gis.errors import FieldIssue, invalid, invalid_fields
 from gis.history import state_row_sql
 from gis.queries import lookups
 from gis.queries.plans import list_plans, plan_progress
@@ -243,6 +243,9 @@ _HISTORY = f"""
 
 
 def _segments_sql(scope: MapScope, current: bool, history: bool, compliance: bool) -> str:
+    """The SQL of :func:`map_segments`: rows ``(id, encoded polyline (lat/lon, EPSG:4326),
+    operator id, route id, class, length_m (geodesic metres), commune id, history, compliance
+    state)`` in id order; ``current``: no state row is dated after ``:as_of``."""
     where = [f"st.lifecycle = '{Lifecycle.ACTIVE}'"]
     outer = "true"
     if scope.operator_ids is not None:
@@ -275,6 +278,8 @@ def _segments_sql(scope: MapScope, current: bool, history: bool, compliance: boo
 
 
 def _params(scope: MapScope, **extra: Any) -> dict[str, Any]:
+    """The bound parameters of the maps' queries (``:as_of``, ``:operator_ids``,
+    ``:commune_id``) and ``extra``."""
     return {"as_of": scope.as_of, "operator_ids": scope.operator_ids,
             "commune_id": scope.commune_id, **extra}
 
@@ -287,16 +292,28 @@ def _fast_queries(session: Session) -> None:
 
 def map_segments(
     session: Session, scope: MapScope, *, history: bool = False, compliance: bool = False,
-    stale_after_days: int = 365,
+    stale_after_days: int = 365, max_segments: int | None = None,
 ) -> MapSegments:
     """The segments active at the end of ``scope.as_of`` (see :class:`MapSegments`), with their
     placement history (``history``) and compliance state (``compliance``, "stale" after
-    ``stale_after_days`` days without a visit)."""
+    ``stale_after_days`` days without a visit).
+
+    More than ``max_segments`` segments is a ValidationFailed naming ``operator`` and
+    ``commune``: a map of them would be too heavy to send and draw (about 40 bytes of HTML and
+    10 µs of drawing per segment), so the caller must narrow it."""
     _fast_queries(session)
     latest = session.scalar(text("SELECT max(effective_date) FROM segment_states"))
     current = latest is None or latest <= scope.as_of
     sql = _segments_sql(scope, current, history, compliance)
-    rows = session.execute(text(sql), _params(scope, stale_after_days=stale_after_days)).all()
+    params = _params(scope, stale_after_days=stale_after_days)
+    if max_segments is not None:
+        sql += "\n     LIMIT :fetch"
+        params["fetch"] = max_segments + 1
+    rows = session.execute(text(sql), params).all()
+    if max_segments is not None and len(rows) > max_segments:
+        reason = (f"more than {max_segments:,} segments match: too many for one map "
+                  "(TELECOM_GIS_MAP_MAX_SEGMENTS); choose an operator or a commune")
+        raise invalid_fields([FieldIssue("operator", reason), FieldIssue("commune", reason)])
     result = MapSegments(scope.as_of)
     if rows:
         columns = (list(column) for column in zip(*rows, strict=True))

@@ -125,3 +125,35 @@ def test_the_page_cookie_opens_the_map(client, world):
     response = client.get("/maps/compliance", params={"as_of": date(2024, 4, 15).isoformat()})
     assert response.status_code == 200, response.text
     assert "Tuân thủ QCVN 33:2019/BTTTT" in response.text
+
+
+def test_names_from_the_database_cannot_inject_html_or_templates(client, world, session):
+    """Leaflet's layer control writes layer names with innerHTML and branca renders folium's
+    script again as a Jinja template: an operator named with markup and ``{{ }}`` must not
+    run in the browser nor on the server."""
+    world.vnpt.name = "<img src=x onerror=alert(1)> {{ 7*7 }}"
+    session.flush()
+    for path in ("/maps/progress", "/maps/compliance"):
+        html = client.get(path, headers=world.auth("admin")).text
+        names = [json.loads(f'"{n}"') for n in re.findall(
+            r'"((?:[^"\\]|\\.)*)"\s*:\s*feature_group_\w+', html)]
+        vnpt = [n for n in names if "img" in n]
+        assert len(vnpt) == 1, names
+        assert "<" not in vnpt[0] and "{{" not in vnpt[0] and "49" not in vnpt[0]
+        assert vnpt[0].startswith("&lt;img src=x onerror=alert(1)&gt; &#123;&#123; 7*7 }}")
+        assert _segments(html)["operators"][1][1] == world.vnpt.name  # data, verbatim
+
+
+@pytest.mark.parametrize("path", ["/maps/progress", "/maps/compliance"])
+def test_a_map_over_the_segment_limit_asks_for_a_narrower_filter(client, world, settings, path):
+    """The world has two segments, one per operator: with a limit of one, the whole network
+    is refused naming the filters that narrow it, and one operator's map is drawn."""
+    client.app.state.settings = settings.model_copy(update={"map_max_segments": 1})
+    headers = world.auth("admin")
+    response = client.get(path, headers=headers)
+    assert response.status_code == 422, response.text
+    problems = response.json()["errors"]
+    assert [p["field"] for p in problems] == ["query.operator", "query.commune"]
+    assert "more than 1 segments match" in problems[0]["detail"]
+    narrowed = client.get(path, params={"operator": "VNPT"}, headers=headers)
+    assert narrowed.status_code == 200, narrowed.text

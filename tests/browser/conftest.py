@@ -224,17 +224,20 @@ def page(browser_context) -> Iterator:
 @pytest.fixture
 def login(browser_context, live_server: LiveServer):
     """``login(username)``: sign the browser in as a demo user, as the login page would (the
-    session cookie, and the token in localStorage for the viewer's bearer header); returns the
-    token. Demo users: quantri (admin), thanhtra.an (inspector), quyhoach.hoa (planner),
-    vnpt.baocao (operator)."""
+    session cookie; the token and whose it is in localStorage, for the viewer's bearer header
+    and its offline queue); returns the token. Demo users: quantri (admin), thanhtra.an
+    (inspector), quyhoach.hoa (planner), vnpt.baocao (operator)."""
 
     def sign_in(username: str) -> str:
         token = live_server.token(username)
+        role = live_server.scalar("SELECT role FROM users WHERE username = :u", u=username)
+        user = json.dumps({"username": username, "role": role})
         browser_context.add_cookies([{
             "name": SESSION_COOKIE, "value": token, "url": live_server.url,
             "httpOnly": True, "sameSite": "Strict"}])
         browser_context.add_init_script(
-            f"window.localStorage.setItem('telecom-gis-token', {json.dumps(token)});")
+            f"window.localStorage.setItem('telecom-gis-token', {json.dumps(token)});"
+            f"window.localStorage.setItem('telecom-gis-user', {json.dumps(user)});")
         return token
 
     return sign_in

@@ -60,6 +60,15 @@ def fill_checklist(page, fail: str | None = None) -> list[str]:
     return codes
 
 
+def submit_visit(page, segment_id: int) -> str:
+    """Open segment ``segment_id``, pass every checklist item and save; the visit's key."""
+    page.evaluate("id => telecomViewer.select(id)", segment_id)
+    page.click("#record-visit")
+    fill_checklist(page)
+    page.click("#form-submit")
+    return newest_key(page)
+
+
 def photo_file(name: str = "cot-12.jpg") -> dict:
     return {"name": name, "mimeType": "image/jpeg", "buffer": jpeg()}
 
@@ -221,11 +230,7 @@ def test_a_refused_visit_is_failed_with_the_problem_and_not_retried(page, login,
 
     page.route("**/inspections", refuse)
     segment_id, lon, lat = isolated_segment(live_server)
-    page.evaluate("id => telecomViewer.select(id)", segment_id)
-    page.click("#record-visit")
-    fill_checklist(page)
-    page.click("#form-submit")
-    key = newest_key(page)
+    key = submit_visit(page, segment_id)
     page.locator(f'.record[data-key="{key}"][data-state="queued"] .problem').wait_for()
     assert "503" in page.locator(f'.record[data-key="{key}"] .problem').inner_text()
     page.click("#sync-now")
@@ -289,7 +294,8 @@ def test_my_campaign_lists_what_i_have_not_visited(page, login, live_server, my_
         .then(c => c.features.filter(f => !f.properties.visited_by_me).map(f => f.id))""",
                           [my_campaign, token])
     assert scope, "the campaign's commune has segments"
-    assert page.locator("#campaign-todo").inner_text() == f"Bạn chưa kiểm tra {len(scope)} đoạn"
+    page.locator("#campaign-todo", has_text=f"Bạn chưa kiểm tra {len(scope)} đoạn").wait_for(
+        timeout=WAIT_MS)  # once the segments are loaded
     listed = page.locator("#campaign-list button").evaluate_all(
         "els => els.map(e => Number(e.dataset.segment))")
     assert set(listed) <= set(scope) and len(listed) == min(50, len(scope))
@@ -328,3 +334,222 @@ def test_language_switch_changes_the_texts_and_is_kept(page, login):
     assert page.locator("#btn-campaign").inner_text() == "Campaign"
     page.click("#lang-toggle")
     assert page.locator("#btn-campaign").inner_text() == "Chiến dịch"
+
+
+# ---------------------------------------------------------------- a shared device, lost answers
+
+def sign_in(page, live_server, username: str) -> str:
+    """Sign in through the login page (which keeps the token and whose it is) and land on the
+    viewer with its segments drawn; returns the token."""
+    token = live_server.token(username)
+    page.goto("/login?next=/viewer")
+    page.fill("#token", token)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/viewer")
+    page.wait_for_function("window.telecomViewer && telecomViewer.ready", timeout=WAIT_MS)
+    return token
+
+
+def record_offline(page, live_server, browser_context, after: int) -> str:
+    """With the network cut, record a visit of an isolated segment; returns its key once the
+    queue has tried and found no network."""
+    segment_id, lon, lat = isolated_segment(live_server, after=after)
+    move_to(page, lon, lat)
+    page.wait_for_function("localStorage.getItem('telecom-gis-checklist') !== null")
+    browser_context.set_offline(True)
+    key = submit_visit(page, segment_id)
+    page.locator(f'.record[data-key="{key}"] .muted', has_text="không có mạng").wait_for(
+        timeout=WAIT_MS)
+    return key
+
+
+def test_a_visit_recorded_on_a_shared_device_is_sent_only_under_its_inspector(
+        page, live_server, browser_context):
+    """An inspector records a visit offline and another signs in on the same phone: the visit
+    is not sent with the other's token (the server would file it under them), it waits, shown
+    as the first inspector's, and goes once, under their name, when they sign in again."""
+    sign_in(page, live_server, INSPECTOR)
+    key = record_offline(page, live_server, browser_context, after=1200)
+
+    page.route("**/inspections", lambda route: route.abort("internetdisconnected"))
+    browser_context.set_offline(False)
+    page.goto("/login?next=/viewer")
+    page.fill("#token", live_server.token("thanhtra.binh"))
+    page.unroute("**/inspections")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/viewer")
+    page.wait_for_function("window.telecomViewer && telecomViewer.ready", timeout=WAIT_MS)
+    page.evaluate("telecomViewer.queue.syncNow(true)")  # resolves when the pass is over
+    assert visit_row(live_server, key) == []
+    page.click("#btn-sync")
+    record = page.locator(f'.record[data-key="{key}"]')
+    assert record.get_attribute("data-state") == "queued"
+    assert record.get_attribute("data-owner") == INSPECTOR
+    assert f"Ghi bởi {INSPECTOR}" in record.locator(".other-user").inner_text()
+
+    sign_in(page, live_server, INSPECTOR)
+    page.click("#btn-sync")
+    page.locator(f'.record[data-key="{key}"][data-state="sent"]').wait_for(timeout=WAIT_MS)
+    rows = visit_row(live_server, key)
+    assert [row.username for row in rows] == [INSPECTOR]
+
+
+def test_a_token_that_expires_while_visits_wait_asks_for_a_new_sign_in(
+        page, live_server, browser_context):
+    """The token expires while a visit waits offline: back online nothing is sent, the sync
+    panel asks to sign in again, and after signing in (a new token) the visit goes, once."""
+    from gis.auth import hash_token
+
+    token = sign_in(page, live_server, INSPECTOR)
+    key = record_offline(page, live_server, browser_context, after=1300)
+    with live_server.engine.begin() as conn:
+        conn.execute(text("UPDATE api_tokens SET expires_at = now() - interval '1 minute'"
+                          " WHERE token_sha256 = :h"), {"h": hash_token(token)})
+    attempts = page.evaluate("""key => telecomViewer.queue.list().then(
+        l => l.visits.find(v => v.key === key).attempts)""", key)
+
+    browser_context.set_offline(False)  # the `online` event starts a sync
+    login_link = page.locator('#panel-sync a[href^="/login"]')
+    login_link.wait_for(timeout=WAIT_MS)
+    assert record_state(page, key) == "queued"
+    assert page.evaluate("""key => telecomViewer.queue.list().then(
+        l => l.visits.find(v => v.key === key).attempts)""", key) == attempts  # none spent
+    assert visit_row(live_server, key) == []
+
+    login_link.click()
+    page.wait_for_url("**/login?next=/viewer")
+    page.fill("#token", live_server.token(INSPECTOR))
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/viewer")
+    page.click("#btn-sync")
+    page.locator(f'.record[data-key="{key}"][data-state="sent"]').wait_for(timeout=WAIT_MS)
+    assert [row.username for row in visit_row(live_server, key)] == [INSPECTOR]
+
+
+def test_an_answer_cut_off_after_its_status_is_sent_again_not_left_sending(
+        page, login, live_server):
+    """The server records the visit and its 201 arrives, but the body is cut off: the record
+    goes back to the queue (not stuck 'sending'), and the retry with the same key gets the
+    recorded visit back: one row."""
+    open_viewer(page, login)
+    cut = []
+
+    def cut_the_body(route):
+        if route.request.method == "POST" and not cut:
+            response = route.fetch()
+            cut.append(response.status)
+            route.fulfill(status=response.status, content_type="application/json",
+                          body=response.body()[:7])
+        else:
+            route.continue_()
+
+    page.route("**/inspections", cut_the_body)
+    segment_id, _, _ = isolated_segment(live_server, after=1400)
+    key = submit_visit(page, segment_id)
+    page.locator(f'.record[data-key="{key}"][data-state="queued"] .muted',
+                 has_text="không có mạng").wait_for(timeout=WAIT_MS)
+    assert cut == [201] and len(visit_row(live_server, key)) == 1
+    page.click("#sync-now")
+    page.locator(f'.record[data-key="{key}"][data-state="sent"]').wait_for(timeout=WAIT_MS)
+    assert len(visit_row(live_server, key)) == 1
+    page.unroute("**/inspections")
+
+
+def test_a_conflict_is_failed_at_once_not_retried(page, login, live_server):
+    """409 (the key already recorded another body or another user's visit) cannot get better
+    with time: the record is failed with the reason after one attempt."""
+    open_viewer(page, login)
+    calls = []
+
+    def conflict(route):
+        calls.append(route.request.headers["idempotency-key"])
+        route.fulfill(status=409, content_type="application/problem+json", json={
+            "type": "https://telecom-gis.example/problems/conflict", "title": "Conflict",
+            "status": 409, "detail": "this idempotency key was already used by another user",
+            "errors": [{"field": "header.Idempotency-Key", "detail": "used by another user"}]})
+
+    page.route("**/inspections", conflict)
+    segment_id, _, _ = isolated_segment(live_server)
+    key = submit_visit(page, segment_id)
+    record = page.locator(f'.record[data-key="{key}"][data-state="failed"]')
+    record.wait_for(timeout=WAIT_MS)
+    assert "already used by another user" in record.inner_text()
+    page.evaluate("telecomViewer.queue.syncNow(true)")
+    assert calls == [key]
+    page.unroute("**/inspections")
+
+
+def test_cached_api_answers_are_never_given_to_another_token(page, live_server,
+                                                              browser_context):
+    """The service worker keeps API answers for offline use per bearer token: offline, another
+    user's token (an operator's, who may not see this segment) gets nothing from that cache,
+    and once the new token's answers are kept the former user's are gone from the device."""
+    admin = sign_in(page, live_server, "quantri")
+    page.wait_for_function("telecomViewer.offlineReady && navigator.serviceWorker.controller",
+                           timeout=WAIT_MS)
+    viettel = live_server.scalar(
+        "SELECT s.id FROM cable_segments s JOIN operators o ON o.id = s.operator_id"
+        " WHERE o.code = 'VIETTEL' ORDER BY s.id LIMIT 1")
+    operator = live_server.token("vnpt.baocao")
+    get = """([path, token]) => fetch(path, {headers: {Authorization: 'Bearer ' + token}})
+        .then(r => r.status, () => 'no network')"""
+    path = f"/segments/{viettel}"
+    assert page.evaluate(get, [path, admin]) == 200
+    assert page.evaluate(get, [path, operator]) == 404  # row-level security
+    browser_context.set_offline(True)
+    page.wait_for_function(f"""() => fetch('{path}', {{headers: {{Authorization:
+        'Bearer {admin}'}}}}).then(r => r.status === 200, () => false)""", timeout=WAIT_MS)
+    assert page.evaluate(get, [path, operator]) == "no network"
+    browser_context.set_offline(False)
+    assert page.evaluate(get, ["/me", operator]) == 200  # kept for the operator's token
+    browser_context.set_offline(True)
+    page.wait_for_function(f"""() => fetch('{path}', {{headers: {{Authorization:
+        'Bearer {admin}'}}}}).then(r => false, () => true)""", timeout=WAIT_MS)
+    assert page.evaluate(get, ["/me", operator]) == 200
+
+
+def test_a_campaign_too_large_to_load_says_so_and_counts_from_the_server(
+        page, login, live_server, my_campaign):
+    """Only the first segments of a large campaign are loaded on the phone (the cap, made
+    small here): the progress is the server's count of the whole scope, and the list says how
+    many of the scope were loaded rather than passing them off as all."""
+    in_scope = live_server.scalar("""
+        SELECT count(*) FROM cable_segments s
+          JOIN campaign_communes cc ON cc.campaign_id = :id
+          JOIN admin_units u ON u.id = cc.admin_unit_id
+         WHERE s.lifecycle = 'active'
+           AND ST_Intersects(u.geom, ST_LineInterpolatePoint(s.geom, 0.5))""", id=my_campaign)
+    assert in_scope > 5
+    page.add_init_script("window.telecomViewer = {campaignCap: 5};")
+    open_viewer(page, login)
+    page.click("#btn-campaign")
+    page.locator("#campaign-summary").wait_for(timeout=WAIT_MS)  # the campaigns are loaded
+    if page.locator("#campaign-select").count():  # those of the module's other tests too
+        page.select_option("#campaign-select", str(my_campaign))
+    page.locator(f'#campaign-summary[data-campaign="{my_campaign}"]').wait_for(timeout=WAIT_MS)
+    page.locator("#campaign-list button").nth(4).wait_for(timeout=WAIT_MS)  # segments loaded
+    assert page.locator("#campaign-progress").inner_text() == (
+        f"0/{in_scope} đoạn đã được kiểm tra")
+    assert page.locator("#campaign-todo").inner_text() == (
+        f"Đã tải 5/{in_scope} đoạn của chiến dịch; trong số đó bạn chưa kiểm tra 5 đoạn")
+    assert page.locator("#campaign-list button").count() == 5
+
+
+def test_segments_kept_for_offline_use_are_the_signed_in_users_only(
+        page, live_server, browser_context):
+    """An administrator's view is kept on the phone for offline use (every operator's cable);
+    when an operator's user signs in on the same phone and goes offline, the map draws only
+    that operator's segments, not the ones the administrator's session kept."""
+    sign_in(page, live_server, "quantri")
+    page.wait_for_function("telecomViewer.offlineReady && navigator.serviceWorker.controller",
+                           timeout=WAIT_MS)
+    operators = page.evaluate("new Set(telecomViewer.map.features().map(f => f.properties"
+                              ".operator)).size")
+    assert operators > 1
+    sign_in(page, live_server, "vnpt.baocao")
+    browser_context.set_offline(True)
+    page.reload()
+    page.wait_for_function("window.telecomViewer && telecomViewer.ready", timeout=WAIT_MS)
+    assert page.locator("#status").get_attribute("data-state") == "cached"
+    drawn = page.evaluate("telecomViewer.map.features().map(f => f.properties.operator)")
+    assert drawn and set(drawn) == {"VNPT"}

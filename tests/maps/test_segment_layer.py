@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import json
 import re
 from datetime import date
@@ -10,7 +11,13 @@ import folium
 
 from gis.queries.map_data import MapSegments
 from maps.assets import render_html
-from maps.segment_layer import SegmentClass, add_segment_layer, js_json, segment_payload
+from maps.segment_layer import (
+    SegmentClass,
+    add_segment_layer,
+    js_json,
+    layer_name,
+    segment_payload,
+)
 
 CLASSES = [SegmentClass("a", "Class A", "#111111"), SegmentClass("b", "Class B", "#222222", 5)]
 
@@ -73,5 +80,34 @@ def test_page_carries_data_verbatim_even_when_it_looks_like_a_template():
     assert '"{{ x }}"' in html and "Phố {{ 7*7 }}" in html and "Phố 49" not in html
     assert "\\u003c/script\\u003e" in html
     assert html.count("</script>") == len(re.findall(r"<script\b", html))
-    assert "FPT \\u003cTelecom\\u003e (2)" in html  # the layer's name, escaped by folium
+    assert "FPT &lt;Telecom&gt; (2)" in layer_names(html)  # HTML, as the control shows it
     assert "L.polyline(b.parts, style(b.c))" in html
+
+
+def layer_names(html: str) -> list[str]:
+    """The names the page gives Leaflet's layer control (which writes them with innerHTML)."""
+    return [json.loads(f'"{name}"') for name in
+            re.findall(r'"((?:[^"\\]|\\.)*)"\s*:\s*feature_group_\w+', html)]
+
+
+HOSTILE = "<img src=x onerror=alert(1)> {{ 7*7 }} {% if true %}yes{% endif %} {# c #}"
+
+
+def test_operator_names_cannot_inject_html_or_templates():
+    """Leaflet's layer control writes names as HTML, and branca renders folium's script again
+    as a Jinja template: an operator's name holding markup or ``{{`` must come out as text."""
+    m = folium.Map(tiles=None, prefer_canvas=True)
+    segments = _segments(operators={1: ("VNPT", "VNPT"), 2: ("F{{P}}T", HOSTILE)})
+    add_segment_layer(m, segments, classes=CLASSES, class_keys=segments.classes,
+                      group_label="{name} [{code}] ({count})", history_labels=None, texts={},
+                      lang="vi")
+    folium.LayerControl().add_to(m)
+    names = layer_names(render_html(m, "url"))
+    assert len(names) == 2
+    hostile = next(n for n in names if "img" in n)
+    assert "<" not in hostile and "{{" not in hostile and "{%" not in hostile
+    assert html_lib.unescape(hostile) == f"{HOSTILE} [F{{{{P}}}}T] (2)"  # shown as written
+
+
+def test_layer_name_escapes_markup_and_template_braces():
+    assert layer_name("A & B <b>{{x}}</b>") == "A &amp; B &lt;b&gt;&#123;&#123;x}}&lt;/b&gt;"

@@ -4,6 +4,7 @@
 (function () {
   "use strict";
   var TOKEN_KEY = "telecom-gis-token";
+  var USER_KEY = "telecom-gis-user";
   var texts = {
     en: { "login.intro": "Enter the access token (API token) your administrator gave you.",
           "login.token": "Access token", "login.submit": "Sign in", other: "Tiếng Việt",
@@ -13,6 +14,17 @@
           bad: "Mã truy cập không hợp lệ: " }
   };
   var lang = localStorage.getItem("telecom-gis-lang") || "vi";
+
+  /** `next` if it is a page of this site, else "/". Resolved as the browser will resolve it,
+   *  so that "//host", "/\\host" and "/<tab>/host" (the URL parser drops tabs and newlines)
+   *  cannot lead to another site. */
+  function sameSite(next) {
+    try {
+      var url = new URL(next || "/", location.href);
+      if (url.origin === location.origin) { return url.pathname + url.search + url.hash; }
+    } catch (e) { /* not a URL */ }
+    return "/";
+  }
   function apply() {
     document.documentElement.lang = lang;
     document.querySelectorAll("[data-i18n]").forEach(function (el) {
@@ -37,10 +49,12 @@
         if (!resp.ok) {
           return resp.json().then(function (p) { throw new Error(p.detail || resp.status); });
         }
-        localStorage.setItem(TOKEN_KEY, token);
-        var next = new URLSearchParams(location.search).get("next") || "/";
-        // Only a path of this site (not "//host" or "/\\host", which browsers treat as a host).
-        location.href = /^\/(?![\/\\])/.test(next) ? next : "/";
+        return resp.json().then(function (me) {
+          localStorage.setItem(TOKEN_KEY, token);
+          // Whose token it is: the viewer files offline visits under this user.
+          localStorage.setItem(USER_KEY, JSON.stringify({ username: me.username, role: me.role }));
+          location.href = sameSite(new URLSearchParams(location.search).get("next"));
+        });
       })
       .catch(function (err) { error.hidden = false; error.textContent = texts[lang].bad + err.message; });
   });

@@ -4,6 +4,9 @@
 (function (TGV) {
   "use strict";
   var TOKEN_KEY = "telecom-gis-token";
+  //: Whose the token is ({username, role}): set by the login page with the token, refreshed
+  //: from GET /me. The queue files offline visits under this user.
+  var USER_KEY = "telecom-gis-user";
   var LOGIN = "/login?next=" + encodeURIComponent("/viewer");
 
   /** An answer other than 2xx: `status`, and the RFC 9457 problem (`detail`, `errors`). */
@@ -16,6 +19,31 @@
   ApiError.prototype = Object.create(Error.prototype);
 
   function token() { return localStorage.getItem(TOKEN_KEY); }
+
+  /** {username, role} of the token's user as last known on this device, or null. */
+  function identity() {
+    try {
+      var user = JSON.parse(localStorage.getItem(USER_KEY));
+      return user && user.username ? { username: user.username, role: user.role } : null;
+    } catch (e) { return null; }
+  }
+
+  /**
+   * Ask the server whose the bearer token is (GET /me, the header only: never the page
+   * cookie, which may belong to someone else). Resolves {status: 200, me} (and keeps the
+   * identity) or {status} for another answer, without sending the browser to the login page;
+   * rejects when there is no network.
+   */
+  function whoami() {
+    return fetch("/me", { headers: headers(), credentials: "omit", cache: "no-store" })
+      .then(function (response) {
+        if (!response.ok) { return { status: response.status, me: null }; }
+        return response.json().then(function (me) {
+          localStorage.setItem(USER_KEY, JSON.stringify({ username: me.username, role: me.role }));
+          return { status: 200, me: me };
+        });
+      });
+  }
 
   function login() { location.replace(LOGIN); }
 
@@ -59,6 +87,8 @@
   TGV.api = {
     ApiError: ApiError,
     token: token,
+    identity: identity,
+    whoami: whoami,
     login: login,
     headers: headers,
     problemOf: problemOf,
@@ -72,6 +102,7 @@
     /** Forget the token and the page session (cookie); the queue stays on the device. */
     signOut: function () {
       localStorage.removeItem(TOKEN_KEY);
+      localStorage.removeItem(USER_KEY);
       return fetch("/session", { method: "DELETE", credentials: "same-origin" })
         .catch(function () {})
         .then(login);

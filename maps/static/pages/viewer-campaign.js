@@ -1,26 +1,34 @@
 // Field viewer: "my campaign" (Chiến dịch của tôi). The running campaigns that name me (or
-// nobody) from GET /campaigns/mine, each with its segments from GET /campaigns/{id}/segments
-// (pages until done or CAP), the ones I have not visited listed nearest the map's centre first
-// and highlighted on the map; the visit form offers the campaigns whose scope holds a segment.
+// nobody) from GET /campaigns/mine, with their progress as the server counts it, each with its
+// segments from GET /campaigns/{id}/segments (pages until done or CAP, once per page load:
+// a province-wide campaign is many megabytes for a phone), the ones I have not visited listed
+// nearest the map's centre first and highlighted on the map; the visit form offers the
+// campaigns whose scope holds a segment. A visit recorded here marks its segment at once; the
+// progress is read again when the visit is sent.
 (function (TGV) {
   "use strict";
   var h = TGV.dom.h;
   var t = TGV.i18n.t;
   var panels = TGV.dom.panels;
   var SELECTED_KEY = "telecom-gis-viewer-campaign";
-  var CAP = 20000;
-  var st = { loading: false, error: null, items: [], segments: {}, selected: null };
+  var CAP = 20000;              // segments loaded per campaign (telecomViewer.campaignCap: tests)
+  var st = { loading: false, error: null, items: [], segments: {}, capped: {}, selected: null };
 
+  function cap() { return (window.telecomViewer && window.telecomViewer.campaignCap) || CAP; }
+
+  /** The campaign's segments: {features, capped} (capped: more exist than were loaded). */
   function loadSegments(campaign) {
     var features = [];
+    var limit = Math.min(5000, cap());
     function next(href) {
       return TGV.api.getJSON(href).then(function (page) {
         features = features.concat(page.features);
         var more = TGV.api.nextOf(page);
-        return more && features.length < CAP ? next(more) : features;
+        if (more && features.length < cap()) { return next(more); }
+        return { features: features, capped: !!more };
       });
     }
-    return next("/campaigns/" + campaign.id + "/segments?limit=5000");
+    return next("/campaigns/" + campaign.id + "/segments?limit=" + limit);
   }
 
   function selected() {
@@ -42,8 +50,11 @@
         : (st.items[0] ? st.items[0].id : null);
       st.items.forEach(function (c) { if (c.checklist_version) { TGV.forms.prefetchPinned(c.checklist_version); } });
       return Promise.all(st.items.map(function (c) {
-        return loadSegments(c).then(function (features) { st.segments[c.id] = features; },
-                                    function () { /* keep what we had */ });
+        if (st.segments[c.id]) { return null; }  // loaded already: kept up to date locally
+        return loadSegments(c).then(function (got) {
+          st.segments[c.id] = got.features;
+          st.capped[c.id] = got.capped;
+        }, function () { /* keep what we had */ });
       }));
     }, function (error) { st.error = error.message; }).then(function () {
       st.loading = false;
@@ -60,7 +71,7 @@
     var c = selected();
     var features = st.segments[c.id] || [];
     var todo = features.filter(function (f) { return !f.properties.visited_by_me; });
-    var visited = features.filter(function (f) { return f.properties.visited; }).length;
+    var progress = c.progress || {};
     var centre = TGV.map.leaflet.getCenter();
     todo.forEach(function (f) {
       var m = f.geometry.coordinates[Math.floor(f.geometry.coordinates.length / 2)];
@@ -82,8 +93,14 @@
         h("h3", {}, c.code + " · " + c.name),
         h("p", {}, t("campaign.period", { from: TGV.i18n.date(c.starts_on), to: TGV.i18n.date(c.ends_on) }), " · ",
           h("span", { class: "badge" }, t(c.assigned_to_me ? "campaign.assigned" : "campaign.open"))),
-        h("p", {}, t("campaign.progress", { visited: visited, total: features.length })),
-        h("p", { id: "campaign-todo" }, todo.length ? t("campaign.todo", { n: todo.length }) : t("campaign.allDone"))),
+        h("p", { id: "campaign-progress" }, t("campaign.progress", {
+          visited: TGV.i18n.number(progress.segments_visited, 0),
+          total: TGV.i18n.number(progress.segments_in_scope, 0) })),
+        h("p", { id: "campaign-todo" }, !st.segments[c.id] ? t("campaign.loading") : st.capped[c.id] ?
+          t("campaign.todoCapped", { loaded: TGV.i18n.number(features.length, 0),
+                                     total: TGV.i18n.number(progress.segments_in_scope, 0),
+                                     n: TGV.i18n.number(todo.length, 0) }) :
+          todo.length ? t("campaign.todo", { n: todo.length }) : t("campaign.allDone"))),
       h("ul", { class: "items tappable", id: "campaign-list" }, shown.map(function (f) {
         var p = f.properties;
         return h("li", {}, h("button", { type: "button", class: "row-button", dataset: { segment: f.id },

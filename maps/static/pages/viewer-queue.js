@@ -3,13 +3,19 @@
 //   queued  -> waiting to be sent (no network yet, server busy, or waiting for its visit)
 //   sending -> a request is under way
 //   sent    -> the server has it (a visit keeps the id the server gave it)
-//   failed  -> the server refused it (a 4xx other than 408/409/429): the problem's detail and
-//              fields are kept and shown; it is not retried until the inspector asks.
+//   failed  -> the server refused it (a 4xx other than 408/429, e.g. 409: the key already
+//              recorded another body or another user's visit; retrying cannot help): the
+//              problem's detail and fields are kept and shown; not retried until asked.
 // The Idempotency-Key is made on the device when the record is created and sent with every
-// attempt, so a retry after a lost answer never records the visit twice. Photos are uploaded
-// once their visit is acknowledged (PUT /inspections/{id}/photos/{slot}); the same bytes sent
-// again are answered 200. Retries: on the `online` event, every RETRY_MS, and with a back-off
-// after an error answer.
+// attempt, so a retry after a lost answer (or a cut-off one) never records the visit twice.
+// Photos are uploaded once their visit is acknowledged (PUT /inspections/{id}/photos/{slot});
+// the same bytes sent again are answered 200. Retries: on the `online` event, every RETRY_MS,
+// and with a back-off after an error answer.
+// Every visit belongs to the user signed in when it was made (`owner`): on a shared device it
+// is sent only with that user's token (the server files a visit under the token's user), the
+// others wait, shown as someone else's. Before sending, GET /me tells whose the token is; a
+// 401 (the token expired or was revoked while records waited) sends nothing and asks for a
+// new sign-in: the records keep their keys, so they go once that user is back.
 (function (TGV) {
   "use strict";
   var RETRY_MS = 30000;
@@ -18,6 +24,7 @@
   var running = null;
   var again = null;  // null: no pass asked for while one runs; else whether it is forced
   var needsLogin = false;
+  var fallbackUser = null;  // the page's user, when the device does not know the token's
 
   function uuid() {
     if (window.crypto && typeof crypto.randomUUID === "function") { return crypto.randomUUID(); }
@@ -36,9 +43,23 @@
     return Math.min(MAX_BACKOFF_MS, 10000 * Math.pow(2, Math.max(0, attempts - 1)));
   }
 
-  /** What to do with an answer that is not a success: retry later, or give up. */
+  /** What to do with an answer that is not a success: retry later, or give up. (409 is not
+   *  transient here: the server serialises requests with one key, so a 409 means the key
+   *  recorded another body or another user's visit, or a photo slot holds other bytes.) */
   function isRetryable(status) {
-    return status === 408 || status === 409 || status === 429 || status >= 500;
+    return status === 408 || status === 429 || status >= 500;
+  }
+
+  /** The username visits are filed under now: the token's user. */
+  function currentUser() {
+    var me = TGV.api.identity();
+    return me ? me.username : fallbackUser;
+  }
+
+  /** Whether `visit` may be sent with the current token (visits made before owners were
+   *  recorded have none). */
+  function isMine(visit) {
+    return !visit.owner || visit.owner === currentUser();
   }
 
   function errorOf(status, problem) {
@@ -88,7 +109,9 @@
    */
   function send(store, record, request, accept) {
     record.state = "sending";
+    var answered = false;
     return save(store, record).then(request).then(function (response) {
+      answered = true;
       if (response.status === 201 || response.status === 200) {
         return response.json().then(function (answer) {
           record.state = "sent";
@@ -103,7 +126,10 @@
       return TGV.api.problemOf(response).then(function (problem) {
         return settle(store, record, response, problem).then(function () { return true; });
       });
-    }, function () {
+    }).catch(function (error) {
+      // No answer, or one cut off while its body was read (the server may have recorded the
+      // visit: the retry with the same key gets it back). Never leave a record `sending`.
+      if (answered) { console.warn("answer lost", error); }
       return settle(store, record, null, {}).then(function () { return false; });
     });
   }
@@ -138,36 +164,60 @@
     });
   }
 
-  /** One pass over the queue, oldest first; stops at the first network failure. */
+  /** Whether the current token may send: GET /me first (only when something is due). A 401
+   *  means sign in again (nothing is sent, no attempt is spent); no answer means try anyway
+   *  (the sends then note the network). */
+  function mayKnowWho() {
+    return TGV.api.whoami().then(function (answer) {
+      if (answer.status === 401) { needsLogin = true; return false; }
+      if (answer.status === 200) { needsLogin = false; }
+      return true;
+    }, function () { return true; });
+  }
+
+  /** One pass over the queue, oldest first; stops at the first network failure. Only the
+   *  current user's visits are sent. */
   function pass(force) {
     return Promise.all([TGV.store.getAll("visits"), TGV.store.getAll("photos")])
       .then(function (all) {
         var visits = all[0].sort(function (a, b) { return a.created_at < b.created_at ? -1 : 1; });
         var photos = all[1];
-        var online = true;
-        var chain = Promise.resolve();
-        visits.forEach(function (visit) {
-          chain = chain.then(function () {
-            if (!online) { return; }
-            var first = due(visit, force) ? sendVisit(visit) : Promise.resolve(true);
-            return first.then(function (answered) {
-              online = answered;
-              if (!online || visit.state !== "sent") { return; }
-              var own = photos.filter(function (p) { return p.visit_key === visit.key; })
-                .sort(function (a, b) { return a.slot - b.slot; });
-              var photoChain = Promise.resolve();
-              own.forEach(function (photo) {
-                photoChain = photoChain.then(function () {
-                  if (!online || !due(photo, force)) { return; }
-                  return sendPhoto(photo, visit).then(function (ok) { online = ok; });
-                });
-              });
-              return photoChain;
+        var work = visits.some(function (v) {
+          return due(v, force) || (v.state === "sent" && photos.some(function (p) {
+            return p.visit_key === v.key && due(p, force);
+          }));
+        });
+        return !work ? null : mayKnowWho().then(function (go) {
+          return go ? sendAll(visits, photos, force) : null;
+        });
+      });
+  }
+
+  /** Send the current user's due visits, each followed by its due photos. */
+  function sendAll(visits, photos, force) {
+    var online = true;
+    var chain = Promise.resolve();
+    visits.forEach(function (visit) {
+      chain = chain.then(function () {
+        if (!online || !isMine(visit)) { return; }
+        var first = due(visit, force) ? sendVisit(visit) : Promise.resolve(true);
+        return first.then(function (answered) {
+          online = answered;
+          if (!online || visit.state !== "sent") { return; }
+          var own = photos.filter(function (p) { return p.visit_key === visit.key; })
+            .sort(function (a, b) { return a.slot - b.slot; });
+          var photoChain = Promise.resolve();
+          own.forEach(function (photo) {
+            photoChain = photoChain.then(function () {
+              if (!online || !due(photo, force)) { return; }
+              return sendPhoto(photo, visit).then(function (ok) { online = ok; });
             });
           });
+          return photoChain;
         });
-        return chain;
       });
+    });
+    return chain;
   }
 
   /** Send what is due (everything queued when `force`); one pass at a time. */
@@ -176,7 +226,6 @@
       again = again === null ? !!force : (again || !!force);
       return running;
     }
-    needsLogin = false;
     running = pass(force).catch(function (e) { console.error("sync", e); }).then(function () {
       running = null;
       notify();
@@ -201,8 +250,10 @@
   TGV.queue = {
     uuid: uuid,
     /** Start: records left `sending` by a closed page are queued again; retry on `online`
-     *  and every RETRY_MS. */
-    start: function () {
+     *  and every RETRY_MS. `user`: the page's username, for when the device does not know
+     *  whose the token is (no sign-in through the login page yet). */
+    start: function (user) {
+      fallbackUser = user || null;
       return Promise.all([TGV.store.getAll("visits"), TGV.store.getAll("photos")])
         .then(function (all) {
           var stale = [];
@@ -225,7 +276,8 @@
       var key = uuid();
       var now = new Date().toISOString();
       var visit = {
-        key: key, created_at: now, state: "queued", attempts: 0, next_at: 0, error: null,
+        key: key, created_at: now, owner: currentUser(), state: "queued", attempts: 0,
+        next_at: 0, error: null,
         inspection_id: null, meta: meta || {},
         body: Object.assign({}, body, { photos: blobs.length })
       };
@@ -299,6 +351,9 @@
       });
     },
     onChange: function (fn) { listeners.push(fn); },
+    /** Whether `visit` is the current user's (else it waits for its owner to sign in). */
+    isMine: isMine,
+    get user() { return currentUser(); },
     get needsLogin() { return needsLogin; }
   };
 })(window.TGV = window.TGV || {});

@@ -77,6 +77,10 @@
         values.forEach(function (value) { s.put(value); });
       });
     },
+    /** Remove every record of `store`. */
+    clear: function (store) {
+      return transaction([store], "readwrite", function (s) { s.clear(); });
+    },
     remove: function (store, key) {
       return transaction([store], "readwrite", function (s) { s.delete(key); });
     },

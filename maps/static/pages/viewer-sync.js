@@ -1,6 +1,7 @@
 // Field viewer: the "Đồng bộ / Sync" panel. Every visit and photo on the device with its state
 // (queued, sending, sent, failed), the server's reason when it refused one (detail and fields),
-// and the count of what is not sent yet on the top bar.
+// whose it is when another user recorded it on this device, and the count of what is not sent
+// yet on the top bar.
 (function (TGV) {
   "use strict";
   var h = TGV.dom.h;
@@ -34,12 +35,14 @@
       visits.length === 0 ? h("p", { class: "muted" }, t("sync.empty")) :
         h("ul", { class: "records", id: "sync-list" }, visits.map(function (v) {
           var photos = syncState.photos[v.key] || [];
-          return h("li", { class: "record", dataset: { key: v.key, state: v.state } },
+          var mine = TGV.queue.isMine(v);
+          return h("li", { class: "record", dataset: { key: v.key, state: v.state, owner: v.owner || "" } },
             h("div", { class: "row" },
               h("span", {}, h("b", {}, t("sync.visit", { segment: v.body.segment_id })),
                 v.meta && v.meta.label ? " · " + v.meta.label : "", h("br"),
                 h("small", { class: "muted" }, TGV.i18n.dateTime(v.created_at))),
               stateBadge(v.state)),
+            mine ? null : h("p", { class: "bad other-user" }, t("sync.otherUser", { user: v.owner })),
             v.inspection_id ? h("p", { class: "good" }, t("sync.recorded", { id: v.inspection_id })) : null,
             errorText(v.error),
             v.state === "queued" && v.next_at && v.next_at > Date.now() && !(v.error && v.error.network) ?

@@ -7,7 +7,12 @@
   var t = TGV.i18n.t;
   var panels = TGV.dom.panels;
   var data = JSON.parse(document.getElementById("viewer-data").textContent);
-  var canRecord = data.user.role === "inspector" || data.user.role === "admin";
+  // Who is signed in: the token's user as the device knows it (the login page keeps it with the
+  // token) rather than the page's, which the service worker may have kept from another user.
+  var me = TGV.api.identity() || data.user;
+  var canRecord = me.role === "inspector" || me.role === "admin";
+  //: The user whose segments the device keeps (IndexedDB), to drop them when another signs in.
+  var DEVICE_USER_KEY = "telecom-gis-viewer-user";
 
   var hook = window.telecomViewer = window.telecomViewer || {};
   hook.ready = false;
@@ -204,7 +209,7 @@
   function renderMenu() {
     document.getElementById("sheet-title").textContent = t("menu.title");
     TGV.dom.fill(document.getElementById("panel-menu"),
-      h("p", {}, t("menu.user", { user: data.user.username })),
+      h("p", {}, t("menu.user", { user: me.username })),
       h("div", { class: "actions" },
         h("button", { type: "button", id: "sign-out", onclick: function () {
           if (navigator.serviceWorker && navigator.serviceWorker.controller) {
@@ -255,6 +260,16 @@
   }
 
   // ------------------------------------------------------------------ start
+  /** The segments kept on the device for offline use are what the last user may see (an
+   *  operator's user sees only its own network): another user starts without them. The
+   *  clearing transaction is created before any other on the store, so IndexedDB runs it
+   *  before the map's reads and writes. */
+  function forgetOtherUsersSegments() {
+    if (localStorage.getItem(DEVICE_USER_KEY) === me.username) { return; }
+    localStorage.setItem(DEVICE_USER_KEY, me.username);
+    TGV.store.clear("segments").catch(function (e) { console.warn("segments", e); });
+  }
+
   function start() {
     TGV.i18n.apply(document);
     panels.register("details", renderDetails);
@@ -292,13 +307,14 @@
     TGV.map.onSelect(function (id) { selectSegment(id); });
     TGV.queue.onChange(TGV.syncPanel.refresh);
 
+    forgetOtherUsersSegments();  // before the map reads or writes any (IndexedDB keeps order)
     TGV.map.init(document.getElementById("map"), data).then(function () {
       legend.addTo(TGV.map.leaflet);
       legend.render();
     });
     TGV.forms.prefetch();
     TGV.campaigns.load();
-    TGV.queue.start();
+    TGV.queue.start(data.user.username);
     renderStatus();
 
     if ("serviceWorker" in navigator) {
