@@ -13,11 +13,10 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy.exc import SQLAlchemyError
 
 from gis.choices import Placement, Severity, label
-from gis.cli.common import actor, console, fail, get_engine
-from gis.compliance.catalogue import CatalogueError, load_catalogue
+from gis.cli.common import actor, cli_transaction, console, fail, get_engine
+from gis.compliance.catalogue import load_catalogue
 from gis.compliance.checklist_queries import get_version, list_versions
 from gis.compliance.rules import local_today
 from gis.db import transaction
@@ -33,18 +32,9 @@ def load(
                                          dir_okay=False)],
 ) -> None:
     """Load FILE as a new catalogue version (loading the same file again does nothing)."""
-    engine = get_engine()
-    try:
-        with transaction(engine, actor=actor()) as session:
-            version, created = load_catalogue(session, file)
-            summary = (version.code, version.effective_from, len(version.items))
-    except CatalogueError as exc:
-        fail(escape(f"{exc}; nothing was written"), code=2)
-    except SQLAlchemyError as exc:
-        first = str(getattr(exc, "orig", exc)).strip().splitlines()
-        fail(escape(f"the database refused: {first[0] if first else exc}; nothing was written"))
-    finally:
-        engine.dispose()
+    with cli_transaction({}, actor=actor()) as session:
+        version, created = load_catalogue(session, file)
+        summary = (version.code, version.effective_from, len(version.items))
     code, effective_from, items = summary
     if created:
         console.print(escape(f"loaded checklist {code}: {items} items, in force from "

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import getpass
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -18,8 +19,12 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
+from gis import db
 from gis.db import check_connection, make_engine
+from gis.errors import GisError, ValidationFailed
 from gis.progress import ProgressFn
 from gis.settings import get_settings
 
@@ -52,6 +57,29 @@ def get_engine() -> Engine:
     except DatabaseUnavailableError as exc:
         fail(str(exc), code=3)
     return engine
+
+
+@contextmanager
+def cli_transaction(options: Mapping[str, str], actor: str | None = None) -> Iterator[Session]:
+    """One transaction on the configured database (audited as ``actor``), committed when the
+    block ends. A domain error ends the command with exit code 2 (invalid fields named by their
+    option, from ``options``: field name -> option), a database error with 1; either way
+    nothing is written."""
+    engine = get_engine()
+    try:
+        with db.transaction(engine, actor=actor) as session:
+            yield session
+    except ValidationFailed as exc:
+        fields = sorted({options.get(str(getattr(p, "field", "")).split("[")[0],
+                                     str(getattr(p, "field", ""))) for p in exc.problems})
+        fail(escape(f"{exc} ({', '.join(fields)}); nothing was written"), code=2)
+    except GisError as exc:
+        fail(escape(f"{exc}; nothing was written"), code=2)
+    except SQLAlchemyError as exc:
+        first = str(getattr(exc, "orig", exc)).strip().splitlines()
+        fail(escape(f"the database refused: {first[0] if first else exc}; nothing was written"))
+    finally:
+        engine.dispose()
 
 
 @contextmanager

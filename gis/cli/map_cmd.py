@@ -23,11 +23,8 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from sqlalchemy.exc import SQLAlchemyError
 
-from gis.cli.common import console, fail, get_engine
-from gis.db import transaction
-from gis.errors import GisError, ValidationFailed
+from gis.cli.common import cli_transaction, console
 from gis.settings import get_settings
 
 app = typer.Typer(help="Progress and compliance maps as standalone HTML files.",
@@ -73,22 +70,10 @@ def _write_map(kind: str, out: Path, as_of: datetime | None, operators: list[str
     flt = MapFilter(as_of=as_of.date() if as_of else None, operators=tuple(operators or ()),
                     commune=commune)
     settings = get_settings()
-    engine = get_engine()
     started = time.perf_counter()
-    try:
-        with transaction(engine) as session:
-            page = build(session, flt, settings=settings, lang=lang.value)
-            html = page.render("inline")
-    except ValidationFailed as exc:
-        fields = sorted({OPTIONS.get(p.field.split("[")[0], p.field) for p in exc.problems})
-        fail(escape(f"{exc} ({', '.join(fields)}); nothing was written"), code=2)
-    except GisError as exc:
-        fail(escape(f"{exc}; nothing was written"), code=2)
-    except SQLAlchemyError as exc:
-        first = str(getattr(exc, "orig", exc)).strip().splitlines()
-        fail(escape(f"the database refused: {first[0] if first else exc}; nothing was written"))
-    finally:
-        engine.dispose()
+    with cli_transaction(OPTIONS) as session:
+        page = build(session, flt, settings=settings, lang=lang.value)
+        html = page.render("inline")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")
     seconds = time.perf_counter() - started

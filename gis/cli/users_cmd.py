@@ -14,14 +14,11 @@ from typing import Annotated, TypeVar
 import typer
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from gis import auth
 from gis.choices import Role, label
-from gis.cli.common import actor, console, err_console, fail, get_engine
-from gis.db import transaction
-from gis.errors import GisError, ValidationFailed
+from gis.cli.common import actor, cli_transaction, console, err_console
 from gis.settings import get_settings
 
 app = typer.Typer(help="Users, roles and API tokens.", no_args_is_help=True)
@@ -36,21 +33,8 @@ OPTIONS = {"username": "USERNAME", "operator": "--operator", "full_name": "--nam
 @contextmanager
 def _writing() -> Iterator[Session]:
     """One transaction as the CLI actor; domain errors exit 2, database errors 1."""
-    engine = get_engine()
-    try:
-        with transaction(engine, actor=actor()) as session:
-            yield session
-    except ValidationFailed as exc:
-        fields = {OPTIONS.get(getattr(p, "field", ""), getattr(p, "field", "")) for p in
-                  exc.problems}
-        fail(escape(f"{exc} ({', '.join(sorted(fields))}); nothing was written"), code=2)
-    except GisError as exc:
-        fail(escape(f"{exc}; nothing was written"), code=2)
-    except SQLAlchemyError as exc:
-        first = str(getattr(exc, "orig", exc)).strip().splitlines()
-        fail(escape(f"the database refused: {first[0] if first else exc}; nothing was written"))
-    finally:
-        engine.dispose()
+    with cli_transaction(OPTIONS, actor=actor()) as session:
+        yield session
 
 
 def _run(work: Callable[[Session], T]) -> T:
@@ -96,12 +80,8 @@ def token(
 @app.command("list")
 def list_users() -> None:
     """List users: role, operator, whether active, and how many valid tokens each has."""
-    engine = get_engine()
-    try:
-        with transaction(engine) as session:
-            users = auth.list_users(session)
-    finally:
-        engine.dispose()
+    with cli_transaction(OPTIONS) as session:
+        users = auth.list_users(session)
     table = Table(title=f"{len(users)} users", title_justify="left")
     for column in ("username", "name", "role", "operator", "active", "tokens active"):
         table.add_column(column, justify="right" if column == "tokens active" else "left")
