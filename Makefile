@@ -7,7 +7,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: demo test install db browser migrate sample serve bench lint clean
+.PHONY: demo test install db browser gdal migrate sample serve bench lint clean
 
 $(STAMP): pyproject.toml
 	bash scripts/setup-python.sh
@@ -33,13 +33,16 @@ demo: sample
 	@echo "Sign in at http://$(HOST):$(PORT)/login with it, then open /viewer, /dashboard, /maps/progress."
 	$(BIN)/telecom-gis serve --host $(HOST) --port $(PORT)
 
+gdal:
+	bash scripts/setup-gdal.sh
+
 browser:
 	bash scripts/setup-browser.sh
 
-test: install db browser
+test: install db browser gdal
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: install db browser
+bench: install db browser gdal
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/visits.py --clients 16 --visits 40
 	$(BIN)/python bench/progress_map.py
