@@ -8,7 +8,8 @@ written; the import is all rows or none unless ``skip_invalid``. Re-importing a 
 idempotent: segments are keyed on (source, source_fid).
 
 Progress stages reported to a ProgressFn: "reading", "validating", "writing" (COPY, in chunks of
-rows), "merging" (the set-based SQL steps).
+rows), "merging" (the set-based SQL steps of a re-import), "indexing" (a bulk load rebuilding
+indexes and keys, see :mod:`gis.importers.bulk`).
 
 Row numbers in problems: the feature's position in its layer (first = 1); for CSV the line
 number with the header as line 1 (first data row = line 2).

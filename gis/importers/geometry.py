@@ -45,7 +45,7 @@ def check_geometry(
     unreadable = np.zeros(n, dtype=bool) if read_errors is None else ~np.equal(read_errors, None)
     if read_errors is not None:
         log.add(unreadable, FIELD, read_errors[unreadable])
-    flat = shapely.force_2d(np.asarray(geometry, dtype=object))
+    flat = _drop_z_and_m(np.asarray(geometry, dtype=object))
     missing = shapely.is_missing(flat) & ~unreadable
     log.add(missing, FIELD, "geometry is missing")
     empty = ~missing & ~unreadable & shapely.is_empty(flat)
@@ -88,6 +88,16 @@ def check_geometry(
     )
     stored[~candidates | outside | degenerate] = None
     return stored
+
+
+def _drop_z_and_m(geometry: np.ndarray) -> np.ndarray:
+    """``geometry`` with Z and M dropped (rows without them are kept as they are, unchanged)."""
+    extra = shapely.has_z(geometry) | shapely.has_m(geometry)
+    if not extra.any():
+        return geometry
+    flat = geometry.copy()
+    flat[extra] = shapely.force_2d(geometry[extra])
+    return flat
 
 
 def _merge_multilines(flat: np.ndarray, multi: np.ndarray, log: ProblemLog) -> np.ndarray:

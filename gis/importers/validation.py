@@ -165,8 +165,9 @@ def validate(
         "state_date": state_date,
         "geom": geom,
     }
+    # Object columns as they are: inferring pandas' string dtype costs more than it gives.
     frame = pd.DataFrame(
-        {key: value[good] for key, value in data.items()}, columns=list(ROW_COLUMNS)
+        {key: value[good] for key, value in data.items()}, columns=list(ROW_COLUMNS), dtype=object
     )
     return ValidatedLayer(
         rows=frame.reset_index(drop=True),

@@ -1,10 +1,16 @@
-"""Writing validated rows: COPY into a temporary table, then a few set-based statements.
+"""Writing validated rows: straight COPY for a new source, else staging and set-based merging.
 
-Steps (all inside the caller's transaction; the pipeline wraps them in a SAVEPOINT):
+A source with no segments yet (a first import) is COPYed straight into ``cable_segments``: every
+row is new. The database's triggers still do their part (commune by spatial join, the first
+history row of each segment). When the import adds at least as many segments as the table holds
+it is a bulk load (:mod:`gis.importers.bulk`): secondary indexes and foreign keys are rebuilt
+once after the rows are in, inside the same transaction.
+
+Otherwise (all inside the caller's transaction; the pipeline wraps them in a SAVEPOINT):
 
 1. routes named by the rows are created, or their name/street/tier updated when the file gives
    them (a new route's tier defaults to ``drop``);
-2. the rows are COPYed into ``pg_temp`` staging (geometry as hex WKB, EPSG:4326);
+2. the rows are COPYed into ``pg_temp`` staging (geometry as hex EWKB, EPSG:4326);
 3. existing segments (same source and source_fid) whose state in force on the row's date differs
    from the file get a new ``segment_states`` row; the database's trigger updates their current
    columns. A field the file does not give (tidied, lifecycle, kind) keeps its value;
@@ -19,26 +25,27 @@ too). The history trigger plans its own statement afresh each time (migration 00
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
-import shapely
-from sqlalchemy import text
+import pyarrow as pa
+from sqlalchemy import Text, any_, cast, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from gis.choices import Lifecycle, RouteTier
 from gis.crs import STORAGE_EPSG
 from gis.history import state_row_sql
+from gis.importers import bulk
+from gis.importers.copying import arrow_columns, copy_table, hex_ewkb
+from gis.models import CableRoute, CableSegment
 from gis.progress import ProgressFn
 
 STAGING = "telecom_gis_import_staging"
 TOUCHED = "telecom_gis_import_touched"
 CHANGES = "telecom_gis_import_changes"
-
-#: Rows per COPY chunk (one progress step each).
-COPY_CHUNK = 50_000
 
 #: Settings while merging (see the module docstring); restored afterwards.
 _MERGE_SETTINGS = {"work_mem": "128MB"}
@@ -131,29 +138,37 @@ SELECT segment_id, effective_date, placement, placement_kind, tidied, lifecycle,
 INSERT INTO {TOUCHED} (segment_id) SELECT segment_id FROM {CHANGES}
 """
 
-# Returns the number of inserted rows; ids of updated ones go to the touched table.
-_UPSERT_SEGMENTS = f"""
-WITH upserted AS (
-  INSERT INTO cable_segments AS c (source, source_fid, operator_id, route_id, placement,
-                                   placement_kind, tidied, lifecycle, state_since, geom)
-  SELECT :source, s.source_fid, s.operator_id, r.id, s.placement,
-         coalesce(s.kind_given, s.kind_default), coalesce(s.tidied, false),
-         coalesce(s.lifecycle, :default_lifecycle), coalesce(s.state_date, :effective_date),
-         ST_SetSRID(s.geom, {STORAGE_EPSG})
+# Existing segments whose geometry, operator or route differ; their ids go to the touched table.
+# (An UPDATE of only the rows that differ: INSERT ... ON CONFLICT DO UPDATE would lock, and so
+# write, every existing row even when nothing changes.)
+_UPDATE_SEGMENTS = f"""
+WITH updated AS (
+  UPDATE cable_segments c
+     SET operator_id = s.operator_id, route_id = coalesce(r.id, c.route_id),
+         geom = ST_SetSRID(s.geom, {STORAGE_EPSG})
     FROM {STAGING} s
     LEFT JOIN cable_routes r ON r.code = s.route_code
-  ON CONFLICT (source, source_fid) DO UPDATE
-     SET operator_id = EXCLUDED.operator_id,
-         route_id = coalesce(EXCLUDED.route_id, c.route_id),
-         geom = EXCLUDED.geom
-   WHERE (c.operator_id, c.route_id, c.geom)
+   WHERE c.source = :source AND c.source_fid = s.source_fid
+     AND (c.operator_id, c.route_id, c.geom)
          IS DISTINCT FROM
-         (EXCLUDED.operator_id, coalesce(EXCLUDED.route_id, c.route_id), EXCLUDED.geom)
-  RETURNING c.id, (c.xmax = 0) AS inserted
-), updated AS (
-  INSERT INTO {TOUCHED} (segment_id) SELECT id FROM upserted WHERE NOT inserted
+         (s.operator_id, coalesce(r.id, c.route_id), ST_SetSRID(s.geom, {STORAGE_EPSG}))
+  RETURNING c.id
 )
-SELECT count(*) FROM upserted WHERE inserted
+INSERT INTO {TOUCHED} (segment_id) SELECT id FROM updated
+"""
+
+# New segments with their state (the database writes their first history row).
+_INSERT_SEGMENTS = f"""
+INSERT INTO cable_segments (source, source_fid, operator_id, route_id, placement, placement_kind,
+                            tidied, lifecycle, state_since, geom)
+SELECT :source, s.source_fid, s.operator_id, r.id, s.placement,
+       coalesce(s.kind_given, s.kind_default), coalesce(s.tidied, false),
+       coalesce(s.lifecycle, :default_lifecycle), coalesce(s.state_date, :effective_date),
+       ST_SetSRID(s.geom, {STORAGE_EPSG})
+  FROM {STAGING} s
+  LEFT JOIN cable_routes r ON r.code = s.route_code
+ WHERE NOT EXISTS (SELECT 1 FROM cable_segments c
+                    WHERE c.source = :source AND c.source_fid = s.source_fid)
 """
 
 _COUNT_UPDATED = f"SELECT count(DISTINCT segment_id) FROM {TOUCHED}"
@@ -180,9 +195,80 @@ def write_rows(
     """Write validated rows (see :mod:`gis.importers.validation`) for dataset ``source``."""
     session.flush()
     _upsert_routes(session, rows)
+    if not _source_exists(session, source):
+        _insert_new_source(session, rows, source, effective_date, progress)
+        session.expire_all()
+        return WriteCounts(inserted=len(rows), updated=0, unchanged=0)
+    return _merge(
+        session, rows, source=source, effective_date=effective_date, note=note, progress=progress
+    )
+
+
+def _source_exists(session: Session, source: str) -> bool:
+    return session.execute(
+        select(select(CableSegment.id).where(CableSegment.source == source).exists())
+    ).scalar_one()
+
+
+def _insert_new_source(
+    session: Session,
+    rows: pd.DataFrame,
+    source: str,
+    effective_date: date,
+    progress: ProgressFn,
+) -> None:
+    """COPY the rows of a source that has no segments yet straight into cable_segments.
+
+    A new segment's values are those :data:`_INSERT_SEGMENTS` gives it: the file's, else the
+    placement's default kind, not tidied, active, and the import's effective date.
+    """
+    route_ids = _route_ids(session, rows["route_code"])
+    columns = arrow_columns(
+        {
+            "source": (np.full(len(rows), source, dtype=object), pa.string()),
+            "source_fid": (rows["source_fid"], pa.string()),
+            "operator_id": (rows["operator_id"], pa.int32()),
+            "route_id": (rows["route_code"].map(route_ids), pa.int32()),
+            "placement": (rows["placement"], pa.string()),
+            "placement_kind": (rows["kind_given"].fillna(rows["kind_default"]), pa.string()),
+            "tidied": (rows["tidied"].fillna(False), pa.bool_()),
+            "lifecycle": (rows["lifecycle"].fillna(Lifecycle.ACTIVE.value), pa.string()),
+            "state_since": (rows["state_date"].fillna(effective_date), pa.date32()),
+            "geom": (hex_ewkb(rows["geom"].to_numpy(dtype=object), STORAGE_EPSG), None),
+        }
+    )
+    if bulk.worth_it(session, len(rows)):
+        with bulk.indexes_rebuilt_after(session, progress):
+            copy_table(session, "cable_segments", columns, progress)
+    else:
+        copy_table(session, "cable_segments", columns, progress)
+
+
+def _route_ids(session: Session, codes: pd.Series) -> dict[str, int]:
+    wanted = codes.dropna().unique().tolist()
+    if not wanted:
+        return {}
+    found = session.execute(
+        select(CableRoute.code, CableRoute.id).where(
+            CableRoute.code == any_(cast(wanted, ARRAY(Text)))
+        )
+    )
+    return {code: route_id for code, route_id in found}
+
+
+def _merge(
+    session: Session,
+    rows: pd.DataFrame,
+    *,
+    source: str,
+    effective_date: date,
+    note: str,
+    progress: ProgressFn,
+) -> WriteCounts:
+    """Stage the rows, then record state changes and upsert segments set-based."""
     for statement in _CREATE_STAGING.split(";"):
         session.execute(text(statement))
-    _copy(session, rows, progress)
+    _copy_staging(session, rows, progress)
     params = {
         "source": source,
         "effective_date": effective_date,
@@ -203,7 +289,8 @@ def write_rows(
     for statement in _RECORD_STATE_CHANGES.split(";"):
         session.execute(text(statement), params)
     progress("merging", 3, 4)
-    inserted = session.execute(text(_UPSERT_SEGMENTS), params).scalar_one()
+    session.execute(text(_UPDATE_SEGMENTS), params)
+    inserted = session.execute(text(_INSERT_SEGMENTS), params).rowcount
     progress("merging", 4, 4)
     for name, value in previous.items():
         _set_local(session, name, value)
@@ -244,20 +331,18 @@ def _nullable(values: pd.Series) -> list[str | None]:
     return [None if pd.isna(v) else str(v) for v in values]
 
 
-def _copy(session: Session, rows: pd.DataFrame, progress: ProgressFn) -> None:
-    """COPY the rows into the staging table in CSV chunks (geometry as hex WKB, no SRID)."""
-    total = len(rows)
-    cursor = session.connection().connection.driver_connection.cursor()
-    columns = ", ".join(_STAGED_COLUMNS)
-    progress("writing", 0, total)
-    with cursor, cursor.copy(f"COPY {STAGING} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
-        for start in range(0, total, COPY_CHUNK):
-            chunk = rows.iloc[start : start + COPY_CHUNK].loc[:, list(_STAGED_COLUMNS)].copy()
-            # Binary WKB then bytes.hex() is several times faster than shapely's hex output.
-            chunk["geom"] = [
-                wkb.hex() for wkb in shapely.to_wkb(chunk["geom"].to_numpy(dtype=object))
-            ]
-            buffer = io.StringIO()
-            chunk.to_csv(buffer, header=False, index=False)
-            copy.write(buffer.getvalue())
-            progress("writing", min(start + COPY_CHUNK, total), total)
+def _copy_staging(session: Session, rows: pd.DataFrame, progress: ProgressFn) -> None:
+    """COPY the rows into the staging table (geometry as hex EWKB, EPSG:4326)."""
+    types = {
+        "row_no": pa.int64(),
+        "operator_id": pa.int32(),
+        "tidied": pa.bool_(),
+        "state_date": pa.date32(),
+    }
+    columns = {
+        name: (rows[name], types.get(name, pa.string()))
+        for name in _STAGED_COLUMNS
+        if name != "geom"
+    }
+    columns["geom"] = (hex_ewkb(rows["geom"].to_numpy(dtype=object), STORAGE_EPSG), None)
+    copy_table(session, STAGING, arrow_columns(columns), progress)
