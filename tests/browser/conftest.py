@@ -1,11 +1,6 @@
-"""Browser fixtures: the app served by uvicorn on loopback against a database holding the demo
-province, and Debian's Chromium driven headless by Playwright, with no request allowed to leave
-the machine.
-
-Isolation: a live server cannot share a test's rolled-back transaction, so each test module
-gets its own database, copied (``CREATE DATABASE ... TEMPLATE``) from one loaded with the demo
-once per run, and dropped after the module. Tests that write (a visit from the viewer) count
-rows by their own keys, never assume an empty table.
+"""Browser fixtures: Debian's Chromium driven headless by Playwright against the live server
+of :mod:`tests.live` (uvicorn on loopback, a per-module copy of the demo database), with no
+request allowed to leave the machine.
 
 Every page request is checked: a request to any host but the live server is aborted and
 recorded, and the test fails at teardown unless it went to the base-map tile host (tiles are
@@ -17,27 +12,15 @@ from __future__ import annotations
 
 import json
 import os
-import threading
-import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
-from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
 
 from api.deps import SESSION_COOKIE
-from api.main import create_app
-from gis.auth import issue_token
-from gis.db import make_engine
-from gis.migrate import upgrade
-from gis.settings import Settings
-from tests.conftest import TEMPLATE
+from tests.live import TILE_HOST, LiveServer
 
 CHROMIUM = os.environ.get("TELECOM_GIS_CHROMIUM", "/usr/bin/chromium")
 #: Flags for Chromium as root on a machine with no route to the internet: without the
@@ -47,9 +30,6 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--disable-dev-shm-usage",
 ]
-#: Base-map tiles the live server is configured with: unreachable here, as in the field.
-TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-TILE_HOST = urlsplit(TILE_URL).hostname
 PHONE = {"width": 390, "height": 844}
 
 def pytest_collection_modifyitems(items):
@@ -59,97 +39,6 @@ def pytest_collection_modifyitems(items):
         if here in Path(item.path).parents:
             item.add_marker(pytest.mark.browser)
             item.add_marker(pytest.mark.slow)
-
-
-def _admin_engine(url: str) -> Engine:
-    return make_engine(make_url(url).set(database="postgres").render_as_string(False),
-                       isolation_level="AUTOCOMMIT")
-
-
-@pytest.fixture(scope="session")
-def demo_database_url(database_url: str) -> Iterator[str]:
-    """A database holding the demo province, committed; used only as a template."""
-    from gis.sample import demo_directory
-    from gis.sample.load import load_sample
-
-    name = f"telecom_gis_demo_{uuid.uuid4().hex[:10]}"
-    admin = _admin_engine(database_url)
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"'))
-    url = make_url(database_url).set(database=name).render_as_string(False)
-    try:
-        engine = make_engine(url)
-        upgrade(engine)
-        with Session(engine) as session, session.begin():
-            load_sample(session, demo_directory())
-        engine.dispose()
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@pytest.fixture(scope="module")
-def live_database_url(demo_database_url: str) -> Iterator[str]:
-    """This module's own copy of the demo database, dropped after the module."""
-    name = f"telecom_gis_live_{uuid.uuid4().hex[:10]}"
-    template = make_url(demo_database_url).database
-    admin = _admin_engine(demo_database_url)
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    try:
-        yield make_url(demo_database_url).set(database=name).render_as_string(False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@dataclass
-class LiveServer:
-    """The app on loopback: ``url`` (no trailing slash), its settings, and an engine on its
-    database for a test's own checks (commits for real)."""
-
-    url: str
-    settings: Settings
-    engine: Engine
-
-    def token(self, username: str, days: int = 1) -> str:
-        """Issue (and commit) a token for the demo user ``username``."""
-        with Session(self.engine) as session, session.begin():
-            plaintext, _ = issue_token(session, username, days, label="browser test")
-        return plaintext
-
-    def scalar(self, sql: str, **params):
-        """One value from the live database."""
-        with self.engine.connect() as conn:
-            return conn.execute(text(sql), params).scalar()
-
-
-@pytest.fixture(scope="module")
-def live_server(live_database_url: str, tmp_path_factory) -> Iterator[LiveServer]:
-    """uvicorn serving ``create_app`` on 127.0.0.1 (a free port) in a background thread."""
-    settings = Settings(database_url=live_database_url,
-                        photo_dir=tmp_path_factory.mktemp("photos"), tile_url=TILE_URL)
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0,
-                            log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="live-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the live server did not start", pytrace=False)
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    engine = make_engine(live_database_url)
-    try:
-        yield LiveServer(f"http://127.0.0.1:{port}", settings, engine)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        engine.dispose()
 
 
 @pytest.fixture(scope="session")

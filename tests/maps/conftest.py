@@ -1,11 +1,10 @@
 """Fixtures of the map tests, shared with the sample and browser tests: the demo province
 loaded once per module in a rolled-back transaction (``demo_session``), and a committed copy of
-it for the module (``live_database_url``, for the command line, which connects by itself); and
-a helper that decodes the maps' encoded polylines."""
+it for the module (``live_database_url`` of :mod:`tests.live`, for the command line, which
+connects by itself); and a helper that decodes the maps' encoded polylines."""
 
 from __future__ import annotations
 
-from tests.browser.conftest import demo_database_url, live_database_url  # noqa: F401
 from tests.sample.conftest import demo_loaded, demo_session  # noqa: F401 (fixtures)
 
 
