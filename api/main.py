@@ -20,10 +20,12 @@ from api.routers import (
     inspections,
     maps,
     network,
+    ogc,
     pages,
     penalties,
     placement_reports,
     segments,
+    tiles,
     users,
     viewer,
     violations,
@@ -48,6 +50,8 @@ TAGS = [
     {"name": "compliance", "description": "Compliance state of segments at any date."},
     {"name": "reports", "description": "Dashboards and the annual report (page, JSON, .xlsx)."},
     {"name": "exports", "description": "Planning exports: GeoJSON, CSV, GPKG, Shapefile, KML."},
+    {"name": "ogc", "description": "OGC API - Features (Core, CRS, CQL2) for GIS clients."},
+    {"name": "tiles", "description": "Mapbox vector tiles of the segments for the maps."},
     {"name": "users", "description": "Who you are; users and tokens (admin)."},
     {"name": "audit", "description": "Every write: who, when, before and after."},
     {"name": "health", "description": "Liveness and readiness."},
@@ -58,7 +62,8 @@ TAGS = [
 #: Router modules, in the order their routes appear in the OpenAPI document.
 ROUTERS = (
     pages, viewer, maps, segments, network, checklists, campaigns, inspections, violations,
-    penalties, placement_reports, compliance, dashboard, exports, users, audit, health,
+    penalties, placement_reports, compliance, dashboard, exports, ogc, tiles, users, audit,
+    health,
 )
 
 
