@@ -74,8 +74,17 @@ class Settings(BaseSettings):
     map_max_segments: int = Field(
         default=250_000, gt=0,
         description=(
-            "Most segments one progress or compliance map may hold (about 10 MB of HTML and "
-            "3 s to draw at the default); above it the map asks for an operator or commune."
+            "Most segments a compliance map, or a progress map written to a file, may hold "
+            "(about 10 MB of HTML and 3 s to draw at the default); above it the map asks for "
+            "an operator or commune."
+        ),
+    )
+    map_tiles_above: int = Field(
+        default=50_000, ge=0,
+        description=(
+            "A progress map the app serves draws the network from its vector tiles (/tiles) "
+            "when it holds more segments than this (about 2 MB of HTML and 0.5 s to draw at "
+            "the default); at or below it, the segments come with the page."
         ),
     )
     tile_attribution: str = Field(

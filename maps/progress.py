@@ -6,7 +6,10 @@ One folium map (``telecom-gis map progress``, ``GET /maps/progress``) with:
 (a) the **placement map**: active segments coloured by :class:`gis.choices.PlacementClass`
     (overhead not tidied, overhead tidied, underground), one layer per operator in the layer
     control, a legend with segments and km per class, and tooltips (route, operator, length,
-    class, placement history) built on demand (:mod:`maps.segment_layer`);
+    class, placement history) built on demand (:mod:`maps.segment_layer`); a page the app
+    serves with more than ``settings.map_tiles_above`` segments draws them from the app's
+    vector tiles instead, in the same colours, with the same legend and layers
+    (:mod:`maps.tile_layer`; figures from :mod:`gis.tiles.summary`);
 (b) the **commune choropleth** as a toggleable layer of the same map (off at first, listed in
     the layer control): each commune in force on the date filled by the share of its cable
     length that runs underground, labelled with that share and the year's plan target (km),
@@ -42,6 +45,7 @@ from gis.queries.map_data import (
     resolve_filter,
 )
 from gis.settings import Settings
+from gis.tiles.summary import count_active, network_summary
 from maps.assets import Mode, render_html
 from maps.segment_layer import (
     RawMacroElement,
@@ -50,6 +54,7 @@ from maps.segment_layer import (
     class_summary,
     js_json,
 )
+from maps.tile_layer import add_tile_layer
 
 #: The one canvas renderer every vector layer shares (so the segments, drawn last, are hit
 #: first and the choropleth under them still gets the pointer); a finger gets a wider margin.
@@ -106,6 +111,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "severity": "Mức độ",
         "state": "Trạng thái",
         "no_tiles": "Không có bản đồ nền: vẫn hiển thị mạng cáp và ranh giới.",
+        "tiles_note": "Mạng cáp vẽ từ ô bản đồ vector; phóng to (mức 14) để xem từng đoạn.",
     },
     "en": {
         "progress_title": "Telecom cable undergrounding and tidying progress",
@@ -144,6 +150,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "severity": "Severity",
         "state": "State",
         "no_tiles": "No base map: the network and boundaries still show.",
+        "tiles_note": "The network is drawn from vector tiles; zoom in (level 14) for single "
+                      "segments.",
     },
 }
 
@@ -466,7 +474,14 @@ def class_section(title: str, classes: Sequence[SegmentClass], class_keys: Seque
                   ) -> tuple[LegendSection, dict[str, dict[str, float]]]:
     """The legend section of the segment classes (segments and km of each, top class first,
     then the commune outline), and the same figures by class key."""
-    summary = class_summary(classes, class_keys, segments.lengths_m)
+    return summary_section(title, classes, class_summary(classes, class_keys, segments.lengths_m),
+                           texts, lang)
+
+
+def summary_section(title: str, classes: Sequence[SegmentClass],
+                    summary: dict[str, tuple[int, float]], texts: dict[str, str], lang: str
+                    ) -> tuple[LegendSection, dict[str, dict[str, float]]]:
+    """The legend section of the classes from ``summary`` (class key -> segments, km)."""
     rows = tuple(
         LegendRow(c.colour, c.label, texts["segments"].format(
             count=number(summary[c.key][0], lang, 0), km=number(summary[c.key][1], lang)))
@@ -475,16 +490,19 @@ def class_section(title: str, classes: Sequence[SegmentClass], class_keys: Seque
     return LegendSection(title, (*rows, outline_row(texts))), figures
 
 
-def finish_map(m: folium.Map, title: str, scope: MapScope, segments: MapSegments,
+def finish_map(m: folium.Map, title: str, scope: MapScope, segments: MapSegments | None,
                sections: Sequence[LegendSection], texts: dict[str, str], lang: str,
-               settings: Settings, **figures: Any) -> MapPage:
+               settings: Settings, *, totals: tuple[int, float] | None = None,
+               **figures: Any) -> MapPage:
     """Add the legend and the layer control (last, so it lists every layer) and wrap the map
-    with its figures (date, segments, km, and ``figures``)."""
+    with its figures (date, segments and km of ``segments`` or ``totals``, and ``figures``)."""
     m.add_child(Legend(title, subtitle(texts, scope, lang), sections, texts["no_tiles"]))
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
+    if totals is None and segments is not None:
+        totals = (len(segments), sum(segments.lengths_m) / 1000)
+    count, km = totals or (0, 0.0)
     return MapPage(m, allowed_urls(settings), {
-        "as_of": scope.as_of.isoformat(), "segments": len(segments),
-        "km": round(sum(segments.lengths_m) / 1000, 3), **figures})
+        "as_of": scope.as_of.isoformat(), "segments": count, "km": round(km, 3), **figures})
 
 
 # ---------------------------------------------------------------- the progress map
@@ -499,15 +517,28 @@ def tooltip_texts(texts: dict[str, str]) -> dict[str, str]:
     return {key: texts[key] for key in ("operator", "length", "history", "segment", "no_route")}
 
 
+def tile_texts(texts: dict[str, str]) -> dict[str, str]:
+    """The words a tooltip of the tiles needs (a segment's, an aggregate's)."""
+    return {**tooltip_texts(texts), "segments": texts["segments"]}
+
+
 def build_progress_map(session: Session, flt: MapFilter, *, settings: Settings,
-                       lang: str = "vi") -> MapPage:
+                       lang: str = "vi", served: bool = False) -> MapPage:
     """The progress map of ``flt`` (see the module docstring). ValidationFailed naming
     ``as_of``, ``operator`` or ``commune`` for bad filters; ValueError for an unknown ``lang``.
-    """
+
+    A file (``served`` False) carries its segments and refuses more than
+    ``settings.map_max_segments``; a page the app serves draws the network from its vector
+    tiles above ``settings.map_tiles_above`` segments (without a commune filter: the tiles are
+    not cut by commune, and one commune's network is small enough to carry)."""
     texts = texts_for(lang)
     scope = resolve_filter(session, flt)
+    if (served and scope.commune_id is None
+            and count_active(session, scope, settings.map_tiles_above)
+            > settings.map_tiles_above):
+        return _tiled_progress_map(session, scope, settings, texts, lang)
     segments = map_segments(session, scope, history=True,
-                            max_segments=settings.map_max_segments)
+                            max_segments=None if served else settings.map_max_segments)
     communes = map_communes(session, scope, segments)
     year = scope.as_of.year
 
@@ -526,3 +557,29 @@ def build_progress_map(session: Session, flt: MapFilter, *, settings: Settings,
     return finish_map(m, texts["progress_title"], scope, segments, sections, texts, lang,
                       settings, classes=by_class, communes=len(communes))
 
+
+def _tiled_progress_map(session: Session, scope: MapScope, settings: Settings,
+                        texts: dict[str, str], lang: str) -> MapPage:
+    """The progress map drawing the network from ``/tiles`` (:mod:`maps.tile_layer`); the
+    legend, layer names and choropleth from :func:`gis.tiles.summary.network_summary`."""
+    summary = network_summary(session, scope)
+    communes = map_communes(session, scope, summary.as_map_segments(scope))
+    year = scope.as_of.year
+    m = base_map(settings, texts, texts["progress_title"])
+    outline, fills = add_communes(m, communes, year, texts, lang, choropleth=True)
+    classes = placement_classes(lang)
+    add_tile_layer(m, summary, scope, classes=classes, group_label=texts["group_label"],
+                   texts=tile_texts(texts), lang=lang, fallback=outline,
+                   count_format=lambda count: number(count, lang, 0))
+    by_key = {c.key: (0, 0.0) for c in classes}
+    for group in summary.groups:
+        count, km = by_key[group.cls]
+        by_key[group.cls] = (count + group.segments, km + group.length_m / 1000)
+    section, by_class = summary_section(texts["placement_section"], classes, by_key, texts,
+                                        lang)
+    section = LegendSection(section.title, section.rows, note=texts["tiles_note"])
+    sections = [section, choropleth_section(communes, year, texts, lang, fills)]
+    km = sum(g.length_m for g in summary.groups) / 1000
+    return finish_map(m, texts["progress_title"], scope, None, sections, texts, lang,
+                      settings, totals=(summary.segments, km), classes=by_class,
+                      communes=len(communes), tiles=True)

@@ -137,6 +137,16 @@ class RawMacroElement(MacroElement):
             child.render(**kwargs)
 
 
+#: The style of the segment tooltips (class ``tg-tip``, colour swatch ``tg-swatch``), shared
+#: by the layers drawing segments from data and from tiles (:mod:`maps.tile_layer`).
+TIP_CSS = """<style>
+  .tg-tip { width: max-content; max-width: min(20rem, 80vw); white-space: normal;
+            font: 13px/1.35 system-ui, sans-serif; }
+  .tg-swatch { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.35em;
+               vertical-align: -0.1em; border-radius: 2px; }
+</style>"""
+
+
 class SegmentLayer(RawMacroElement):
     """Draws :class:`MapSegments` into one ``folium.FeatureGroup`` per operator (see the module
     docstring). Add it to the map after the groups; :func:`add_segment_layer` does both."""
@@ -266,12 +276,7 @@ class SegmentLayer(RawMacroElement):
 })();
 {% endmacro %}
 {% macro header(this, kwargs) %}
-<style>
-  .tg-tip { width: max-content; max-width: min(20rem, 80vw); white-space: normal;
-            font: 13px/1.35 system-ui, sans-serif; }
-  .tg-swatch { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.35em;
-               vertical-align: -0.1em; border-radius: 2px; }
-</style>
+{{ this.tip_css }}
 {% endmacro %}
 """)
 
@@ -279,6 +284,7 @@ class SegmentLayer(RawMacroElement):
                  fallback: folium.FeatureGroup | None = None) -> None:
         super().__init__()
         self._name = "SegmentLayer"
+        self.tip_css = TIP_CSS
         self.payload = js_json(payload)
         self.groups = list(groups)
         self.fallback = fallback
@@ -298,18 +304,29 @@ def add_segment_layer(
     counts: dict[int, int] = {}
     for operator_id in segments.operator_ids:
         counts[operator_id] = counts.get(operator_id, 0) + 1
-    order = sorted(counts, key=lambda o: segments.operators[o][0])
-    groups = {}
-    for operator_id in order:
-        code, name = segments.operators[operator_id]
-        label = group_label.format(name=layer_name(name or code), code=layer_name(code),
-                                   count=layer_name(count_format(counts[operator_id])))
-        groups[operator_id] = folium.FeatureGroup(name=label, overlay=True, control=True,
-                                                  show=True).add_to(m)
+    groups = operator_groups(m, counts, segments.operators, group_label, count_format)
+    order = list(groups)
     payload = segment_payload(segments, classes=classes, class_keys=class_keys,
                               operator_order=order, history_labels=history_labels, texts=texts,
                               lang=lang)
     m.add_child(SegmentLayer(payload, [groups[o] for o in order], fallback))
+    return groups
+
+
+def operator_groups(m: folium.Map, counts: dict[int, int],
+                    operators: dict[int, tuple[str, str]], group_label: str,
+                    count_format: Callable[[int], str] = str) -> dict[int, folium.FeatureGroup]:
+    """One layer (``folium.FeatureGroup``, in the layer control) per operator id of
+    ``counts`` (segments), by operator code, named ``group_label`` formatted with ``name``,
+    ``code`` and ``count`` (written by ``count_format``), each made safe by
+    :func:`layer_name`."""
+    groups = {}
+    for operator_id in sorted(counts, key=lambda o: operators[o][0]):
+        code, name = operators[operator_id]
+        label = group_label.format(name=layer_name(name or code), code=layer_name(code),
+                                   count=layer_name(count_format(counts[operator_id])))
+        groups[operator_id] = folium.FeatureGroup(name=label, overlay=True, control=True,
+                                                  show=True).add_to(m)
     return groups
 
 

@@ -45,6 +45,8 @@ SERVICE_WORKER_PATH = "/viewer/sw.js"
 #: The page's own scripts, in load order (each under ``maps/static``).
 SCRIPTS = (
     "vendor/leaflet/leaflet.js",
+    "vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js",
+    "pages/segment-tiles.js",
     "pages/viewer-i18n.js",
     "pages/viewer-dom.js",
     "pages/viewer-store.js",

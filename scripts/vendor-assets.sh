@@ -2,7 +2,8 @@
 # Refresh the browser libraries that the pages load from the app itself (no CDN: inspectors
 # work where the network is weak). Pinned versions, checked against the npm registry's
 # sha512 integrity; the extracted files are committed under maps/static/vendor/, so neither
-# `make demo` nor `make test` needs the network for them. Run by hand to upgrade a library.
+# `make demo` nor `make test` needs the network for them. Run by hand to upgrade a library;
+# with package names as arguments (e.g. `leaflet.vectorgrid`), only those are refreshed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DEST=maps/static/vendor
@@ -17,11 +18,14 @@ PACKAGES=(
   "bootstrap@5.2.2 sha512-dEtzMTV71n6Fhmbg4fYJzQsw1N29hJKO1js5ackCgIpDcGid2ETMGC6zwSYw09v05Y+oRdQ9loC54zB1La3hHQ== LICENSE dist/js/bootstrap.bundle.min.js dist/css/bootstrap.min.css"
   "swagger-ui-dist@5.35.0 sha512-U06rpMtW9V3XPGOBeamTUSr0Z09jMX4IJuANpE/EZbAhw0G8CgwrzU4YmXkn/h0wCDNsXdGarTNNHC3sU8yVUQ== LICENSE swagger-ui-bundle.js swagger-ui.css favicon-32x32.png"
   "chart.js@4.4.9 sha512-EyZ9wWKgpAU0fLJ43YAEIF8sr5F2W3LqbS40ZJyHIner2lY14ufqv2VMp69MAiZ2rpwxEUxEhIH/0U3xyRynxg== LICENSE.md dist/chart.umd.js"
+  # Vector tiles (/tiles) on the maps; its licence (Beerware) is in README.md.
+  "leaflet.vectorgrid@1.3.0 sha512-kWmj1pKM+MVdo/7Mg5zsB3YrGZvo/uIuiANV9MvWUFOG+Y2xAJzrteDhoIcCgTjHSSRJ36xdeGdIQVhuWjnCZw== README.md dist/Leaflet.VectorGrid.bundled.min.js"
 )
 
 for entry in "${PACKAGES[@]}"; do
   read -r spec integrity files <<<"$entry"
   name=${spec%@*}
+  if [[ $# -gt 0 && " $* " != *" $name "* ]]; then continue; fi
   (cd "$WORK" && npm pack "$spec" --silent >/dev/null)
   tarball=$(ls "$WORK"/*.tgz)
   actual="sha512-$(openssl dgst -sha512 -binary "$tarball" | base64 -w0)"

@@ -43,10 +43,12 @@ def progress_map(
     operator: OperatorQuery = None, commune: CommuneQuery = None, lang: LangQuery = "vi",
 ) -> HTMLResponse:
     """Placement map (overhead / tidied / underground, one layer per operator) with the commune
-    choropleth of the underground share and the plan targets. Bad filters are 422."""
+    choropleth of the underground share and the plan targets; above
+    `TELECOM_GIS_MAP_TILES_ABOVE` segments the network is drawn from `/tiles`. Bad filters are
+    422."""
     with fields_at("query"):
         page = build_progress_map(session, _filter(as_of, operator, commune),
-                                  settings=settings, lang=lang)
+                                  settings=settings, lang=lang, served=True)
     return HTMLResponse(page.render("url"))
 
 

@@ -144,16 +144,56 @@ def test_names_from_the_database_cannot_inject_html_or_templates(client, world, 
         assert _segments(html)["operators"][1][1] == world.vnpt.name  # data, verbatim
 
 
-@pytest.mark.parametrize("path", ["/maps/progress", "/maps/compliance"])
-def test_a_map_over_the_segment_limit_asks_for_a_narrower_filter(client, world, settings, path):
+def test_a_compliance_map_over_the_segment_limit_asks_for_a_narrower_filter(client, world,
+                                                                            settings):
     """The world has two segments, one per operator: with a limit of one, the whole network
     is refused naming the filters that narrow it, and one operator's map is drawn."""
     client.app.state.settings = settings.model_copy(update={"map_max_segments": 1})
     headers = world.auth("admin")
-    response = client.get(path, headers=headers)
+    response = client.get("/maps/compliance", headers=headers)
     assert response.status_code == 422, response.text
     problems = response.json()["errors"]
     assert [p["field"] for p in problems] == ["query.operator", "query.commune"]
     assert "more than 1 segments match" in problems[0]["detail"]
-    narrowed = client.get(path, params={"operator": "VNPT"}, headers=headers)
+    narrowed = client.get("/maps/compliance", params={"operator": "VNPT"}, headers=headers)
     assert narrowed.status_code == 200, narrowed.text
+
+
+def test_a_served_progress_map_is_never_refused_for_its_size(client, world, settings):
+    client.app.state.settings = settings.model_copy(update={"map_max_segments": 1})
+    response = client.get("/maps/progress", headers=world.auth("admin"))
+    assert response.status_code == 200, response.text
+    assert len(_segments(response.text)["lines"]) == 2
+
+
+def _tile_payload(html: str) -> dict:
+    return _payload(html, "L.segmentTiles(d.url")
+
+
+def test_above_the_tile_threshold_the_progress_map_draws_from_tiles(client, world, settings):
+    """With the threshold under the network's size, the page carries no segment but a tile
+    layer (tiles of the map's date and operators, from our own /tiles route), a layer per
+    operator in the layer control, and the legend's figures; the tiles it asks for answer."""
+    client.app.state.settings = settings.model_copy(update={"map_tiles_above": 1})
+    headers = world.auth("planner")
+    response = client.get("/maps/progress", params={"as_of": "2024-12-31"}, headers=headers)
+    assert response.status_code == 200, response.text
+    html = response.text
+    assert "function decode(str)" not in html
+    assert '<script src="/static/vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js">' \
+        in html
+    assert set(URL.findall(html)) == {client.app.state.settings.tile_url}
+    data = _tile_payload(html)
+    assert data["url"] == "/tiles/{z}/{x}/{y}.pbf?as_of=2024-12-31"
+    assert data["operators"] == [["VIETTEL", "VIETTEL Thái Bình"], ["VNPT", "VNPT Thái Bình"]]
+    assert data["total"] == 2 and [c["key"] for c in data["classes"]] == [
+        "underground", "overhead_tidied", "overhead_untidied"]
+    tile = client.get("/tiles/12/3257/1810.pbf", params={"operator": "VNPT",
+                                                        "as_of": "2024-12-31"}, headers=headers)
+    assert tile.status_code == 200, tile.text
+    chosen = _tile_payload(client.get(
+        "/maps/progress", params={"operator": ["vnpt", "VIETTEL"]}, headers=headers).text)
+    assert chosen["url"].startswith(
+        "/tiles/{z}/{x}/{y}.pbf?operator=VNPT&operator=VIETTEL&as_of=")
+    one = client.get("/maps/progress", params={"commune": "98001"}, headers=headers)
+    assert "function decode(str)" in one.text  # a commune's network comes with the page

@@ -17,7 +17,8 @@ def shell_copy(tmp_path, monkeypatch):
     static = tmp_path / "static"
     templates = tmp_path / "templates"
     shutil.copytree(viewer_page.STATIC_DIR / "pages", static / "pages")
-    shutil.copytree(viewer_page.STATIC_DIR / "vendor" / "leaflet", static / "vendor" / "leaflet")
+    for library in ("leaflet", "leaflet.vectorgrid"):
+        shutil.copytree(viewer_page.STATIC_DIR / "vendor" / library, static / "vendor" / library)
     shutil.copytree(viewer_page.TEMPLATE_DIR, templates)
     monkeypatch.setattr(viewer_page, "STATIC_DIR", static)
     monkeypatch.setattr(viewer_page, "TEMPLATE_DIR", templates)

@@ -1,19 +1,25 @@
-// Field viewer: the Leaflet map (canvas renderer). Segments of the current view come from
-// GET /segments?bbox= (pages of PAGE_SIZE until done or MAX_FEATURES), are kept on the device
-// (IndexedDB) and drawn from there when the network is missing. Colours come from the
-// vocabulary the page was given (gis/choices.py), by compliance state or by placement.
+// Field viewer: the Leaflet map (canvas renderer). From GEOJSON_ZOOM the segments of the current
+// view come from GET /segments?bbox= (pages of PAGE_SIZE until done or MAX_FEATURES), are kept
+// on the device (IndexedDB) and drawn from there when the network is missing; they can be
+// tapped. Zoomed out (from TILES_MIN_ZOOM to GEOJSON_ZOOM), where a view holds more segments
+// than is sensible as GeoJSON, the network is drawn from the vector tiles GET /tiles/{z}/{x}/{y}
+// .pbf (segment-tiles.js), by placement class, and when they cannot be fetched (offline) the
+// saved segments are drawn instead. Colours come from the vocabulary the page was given
+// (gis/choices.py), by compliance state or by placement.
 (function (TGV) {
   "use strict";
   window.telecomViewer = window.telecomViewer || {};
   var PAGE_SIZE = 1000;
   var MAX_FEATURES = 5000;      // per view: beyond it, the inspector is asked to zoom in
-  var MIN_ZOOM = 13;            // below it nothing is loaded (a whole province is too much)
+  var GEOJSON_ZOOM = 15;        // from here segments come as GeoJSON (a dense view: ~4,000)
+  var TILES_MIN_ZOOM = 8;       // below it nothing is drawn (a whole province is too much)
   var KEEP = 20000;             // segments kept drawn; beyond it, those out of view are dropped
   var COLOUR_KEY = "telecom-gis-viewer-colour";
   var VIEW_KEY = "telecom-gis-viewer-view";
   var DEFAULT_VIEW = { lat: 20.4487, lon: 106.3403, zoom: 14 };  // Thái Bình city centre
 
   var map, renderer, segmentsLayer, selectionLayer, nearLayer, campaignLayer, positionLayer;
+  var tiles = null;             // the vector-tile layer, while the map is zoomed out
   var drawn = new Map();        // id -> {feature, layer}
   var selected = null;
   var loading = null;           // AbortController of the load under way
@@ -120,9 +126,56 @@
     if (hook.readyAt === undefined) { hook.readyAt = performance.now(); }
   }
 
+  /** Path options of a tile feature: its placement class's colour (tiles carry no
+   *  compliance); an aggregate of many segments thinner. */
+  function tileStyle(props) {
+    return { color: TGV.i18n.colour("placement_class", props["class"]),
+             weight: props.segments === undefined ? 3 : 2, opacity: 0.85 };
+  }
+
+  /** Offline, zoomed out: the segments saved on the device instead of the tiles. */
+  function tilesFailed() {
+    if (!tiles || status.state === "cached") { return; }
+    if (!map.hasLayer(segmentsLayer)) { segmentsLayer.addTo(map); }
+    drawSaved(map.getBounds()).then(markReady);
+  }
+
+  /** Draw the vector tiles (true) instead of the GeoJSON segments, or the other way. */
+  function showTiles(on) {
+    var hook = window.telecomViewer;
+    if (on && !tiles) {
+      var token = TGV.api.token();
+      tiles = L.segmentTiles("/tiles/{z}/{x}/{y}.pbf", {
+        style: tileStyle, credentials: "omit",
+        headers: token ? { Authorization: "Bearer " + token } : {}
+      });
+      tiles.on("load", function () {
+        hook.tilesLoaded = (hook.tilesLoaded || 0) + 1;
+        markReady();
+      });
+      tiles.on("tilefetcherror", tilesFailed);
+      tiles.addTo(map);
+    } else if (!on && tiles) {
+      map.removeLayer(tiles);
+      tiles = null;
+    }
+    hook.tiles = !!tiles;
+  }
+
   function load() {
     if (loading) { loading.abort(); }
-    if (map.getZoom() < MIN_ZOOM) { setStatus("zoom"); return Promise.resolve(); }
+    var zoom = map.getZoom();
+    if (zoom < GEOJSON_ZOOM) {
+      showTiles(zoom >= TILES_MIN_ZOOM);
+      map.removeLayer(segmentsLayer);
+      setStatus(tiles ? "tiles" : "zoom");
+      // The tiles' own moveend runs after this one: when it asks for no new tile, the view
+      // is drawn already.
+      L.Util.requestAnimFrame(function () { if (!tiles || !tiles.isLoading()) { markReady(); } });
+      return Promise.resolve();
+    }
+    showTiles(false);
+    if (!map.hasLayer(segmentsLayer)) { segmentsLayer.addTo(map); }
     var controller = new AbortController();
     loading = controller;
     var bounds = map.getBounds();

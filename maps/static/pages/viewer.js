@@ -251,6 +251,7 @@
     var text = {
       loading: t("status.loading"), loaded: t("status.loaded", { n: s.count }),
       capped: t("status.capped", { n: s.count }), zoom: t("status.zoomIn"),
+      tiles: t("status.tiles"),
       cached: t("status.cached", { n: s.count }), error: t("status.error", { e: s.error })
     }[s.state] || "";
     el.textContent = text;
