@@ -1,25 +1,47 @@
 """Request dependencies: one session and one transaction per request, committed before the
-response is sent; the caller's identity from the bearer token; role checks."""
+response is sent; the caller's identity from the bearer token; role checks.
+
+Dependencies that do no I/O are ``async def``: FastAPI runs a plain ``def`` dependency in its
+thread pool, and each such hop costs more than the check itself."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from gis.auth import AuthError, Principal, authenticate, bind_principal, require_role
+from gis.auth import AuthError, Principal, require_role, sign_in
 from gis.choices import Role
 from gis.settings import Settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """Yield a session whose transaction commits when the route succeeds (before the response
-    is sent, so a client never sees a success that was not committed)."""
-    with request.app.state.sessions() as session, session.begin():
+    is sent, so a client never sees a success that was not committed) and rolls back when it
+    fails. Opening the session does no I/O (the connection is taken at the first query); the
+    commit or rollback runs in the thread pool. A route may commit itself, at its end, in its
+    own thread (one thread-pool hop less); then nothing is left to do here."""
+    session = request.app.state.sessions()
+    try:
         yield session
+    except Exception:
+        await run_in_threadpool(session.close)  # rolls back
+        raise
+    if session.in_transaction():
+        await run_in_threadpool(_commit, session)
+    else:
+        session.close()  # no I/O: the commit gave the connection back to the pool
+
+
+def _commit(session: Session) -> None:
+    try:
+        session.commit()
+    finally:
+        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -58,9 +80,7 @@ def get_principal(
     token = request_token(request, credentials)
     if token is None:
         raise AuthError("this needs a bearer token (Authorization: Bearer <token>)")
-    principal = authenticate(session, token)
-    bind_principal(session, principal)
-    return principal
+    return sign_in(session, token)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
@@ -94,7 +114,7 @@ PagePrincipalDep = Annotated[Principal, Depends(get_page_principal)]
 def roles(*allowed: Role) -> Callable[[Principal], Principal]:
     """Dependency: the caller, if they have one of ``allowed`` roles (403 otherwise)."""
 
-    def check(principal: PrincipalDep) -> Principal:
+    async def check(principal: PrincipalDep) -> Principal:
         require_role(principal, *allowed)
         return principal
 
@@ -109,7 +129,7 @@ Admin = Annotated[Principal, Depends(roles(Role.ADMIN))]
 OperatorOrAdmin = Annotated[Principal, Depends(roles(Role.ADMIN, Role.OPERATOR))]
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     """The settings the app was created with."""
     return request.app.state.settings
 

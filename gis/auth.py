@@ -25,6 +25,9 @@ from gis.models import ApiToken, Operator, User
 
 TOKEN_PREFIX = "tg_"
 
+#: The database role an operator user's transaction switches to (row-level security applies).
+OPERATOR_DB_ROLE = "telecom_gis_operator"
+
 #: Same rule as the ``users.username`` check constraint.
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,63}$"
 FULL_NAME_MAX = 200
@@ -285,33 +288,57 @@ def revoke_token(session: Session, token_id: int) -> ApiToken:
     return token
 
 
-def authenticate(session: Session, token: str) -> Principal:
-    """Return the principal of a bearer ``token`` or raise :class:`AuthError`."""
-    row = session.execute(
-        select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_sha256 == hash_token(token))
-    ).first()
+#: The token's user and the token's state, in one indexed lookup. With ``:bind`` (and only when
+#: the database, by its clock, finds the token valid) it also binds the user to the transaction
+#: as :func:`bind_principal` does: ``set_config(..., true)`` is ``SET LOCAL``, and ``role`` is
+#: what ``SET LOCAL ROLE`` sets. The row is read before the role changes.
+_TOKEN_SQL = text(f"""
+    SELECT u.id, u.username, u.role, u.operator_id, u.active, t.revoked_at, t.expires_at,
+           CASE WHEN :bind AND u.active AND t.revoked_at IS NULL
+                     AND (t.expires_at IS NULL OR t.expires_at > clock_timestamp())
+                THEN set_config('telecom_gis.actor', 'user:' || u.username, true) IS NOT NULL
+                     AND set_config('telecom_gis.operator_scope',
+                                    CASE WHEN u.role = '{Role.OPERATOR.value}'
+                                         THEN u.operator_id::text ELSE '' END, true) IS NOT NULL
+                     AND (u.role <> '{Role.OPERATOR.value}'
+                          OR set_config('role', '{OPERATOR_DB_ROLE}', true) IS NOT NULL)
+                ELSE false END AS bound
+      FROM api_tokens t JOIN users u ON u.id = t.user_id
+     WHERE t.token_sha256 = :sha256
+""")
+
+
+def _principal(session: Session, token: str, bind: bool) -> Principal:
+    row = session.execute(_TOKEN_SQL, {"sha256": hash_token(token), "bind": bind}).first()
     if row is None:
         raise AuthError("the bearer token is not known", token_given=True)
-    api_token, user = row
-    if api_token.revoked_at is not None:
+    if row.revoked_at is not None:
         raise AuthError("the bearer token was revoked", token_given=True)
-    if api_token.expires_at is not None and api_token.expires_at <= datetime.now(UTC):
+    if row.expires_at is not None and row.expires_at <= datetime.now(UTC):
         raise AuthError("the bearer token has expired", token_given=True)
-    if not user.active:
+    if not row.active:
         raise AuthError("the user is deactivated", token_given=True)
-    return Principal(user.id, user.username, Role(user.role), user.operator_id)
+    if bind and not row.bound:  # the database's clock says expired: it is, then
+        raise AuthError("the bearer token has expired", token_given=True)
+    return Principal(row.id, row.username, Role(row.role), row.operator_id)
+
+
+def authenticate(session: Session, token: str) -> Principal:
+    """Return the principal of a bearer ``token`` or raise :class:`AuthError`."""
+    return _principal(session, token, bind=False)
+
+
+def sign_in(session: Session, token: str) -> Principal:
+    """:func:`authenticate` then :func:`bind_principal`, in one round trip to the database:
+    what every authenticated request does first. Raises :class:`AuthError` (nothing is bound
+    then, or the caller's transaction is rolled back by the error)."""
+    return _principal(session, token, bind=True)
 
 
 def token_expiry(session: Session, token: str) -> datetime | None:
     """When ``token`` expires (None: never, or unknown token)."""
     return session.scalar(
         select(ApiToken.expires_at).where(ApiToken.token_sha256 == hash_token(token)))
-
-
-#: The database role an operator user's transaction switches to (row-level security applies).
-OPERATOR_DB_ROLE = "telecom_gis_operator"
 
 
 def bind_principal(session: Session, principal: Principal) -> None:

@@ -68,7 +68,6 @@ def _visit_input(key: uuid.UUID, body: InspectionCreate) -> VisitInput:
 )
 def create_inspection(
     body: InspectionCreate,
-    response: Response,
     session: SessionDep,
     principal: Inspector,
     settings: SettingsDep,
@@ -76,7 +75,7 @@ def create_inspection(
         alias="Idempotency-Key",
         description="A UUID the client makes once per visit and sends again on every retry.",
         examples=["0b6f1f5e-3c1e-4c55-9b8e-6a3f7e1d2c4b"])],
-) -> InspectionPublic:
+) -> Response:
     """Record a visit to one segment with one result per applicable checklist item, in one
     transaction with the violations it opens (failed items) and verifies closed (passed
     items). Inspectors and admins only.
@@ -92,13 +91,19 @@ def create_inspection(
       unresolved violations are withdrawn.
     """
     with visit_problems():
+        # No savepoint: any error ends the request's transaction with a rollback.
         outcome = record_visit(session, principal, _visit_input(idempotency_key, body),
-                               settings)
+                               settings, savepoint=False)
     inspection_id = outcome.inspection.id
-    response.headers["Location"] = f"/inspections/{inspection_id}"
+    view = outcome.view or get_visit(session, inspection_id)
+    headers = {"Location": f"/inspections/{inspection_id}"}
     if outcome.replayed:
-        response.headers[REPLAYED_HEADER] = "true"
-    return InspectionPublic.of(get_visit(session, inspection_id))
+        headers[REPLAYED_HEADER] = "true"
+    # Serialised and committed here, in this thread: FastAPI would validate the model again,
+    # and the session dependency commit, each in another thread-pool hop.
+    content = InspectionPublic.of(view).model_dump_json()
+    session.commit()
+    return Response(content, status_code=201, media_type="application/json", headers=headers)
 
 
 @router.get(

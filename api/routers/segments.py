@@ -59,7 +59,7 @@ def list_segments(
     responses=problem_responses(401, 422),
 )
 def nearest_segments(
-    _: PrincipalDep,
+    principal: PrincipalDep,
     session: SessionDep,
     lon: Annotated[float, Query(ge=-180, le=180, description="Longitude (EPSG:4326).",
                                 examples=[106.3402])],
@@ -72,12 +72,13 @@ def nearest_segments(
                                 examples=[5])] = nearest.DEFAULT_LIMIT,
     include_removed: Annotated[bool, Query(description="Also removed segments.",
                                            examples=[False])] = False,
-) -> NearSegments:
+) -> Response:
     """The segments within `radius_m` of the point, nearest first (geodesic distance on the
     WGS 84 ellipsoid), in their current state: what an inspector standing at a pole needs."""
     with fields_at("query"):
         found = nearest.nearest_segments(session, lon, lat, radius_m, limit,
-                                         include_removed=include_removed)
+                                         include_removed=include_removed,
+                                         confined=principal.is_operator)
     items = [
         NearSegment(id=s.id, route=s.route_code, operator=s.operator_code, placement=s.placement,
                     placement_kind=s.placement_kind, tidied=s.tidied, lifecycle=s.lifecycle,
@@ -85,7 +86,11 @@ def nearest_segments(
                     geometry=s.geometry)
         for s in found
     ]
-    return NearSegments(lon=lon, lat=lat, radius_m=radius_m, items=items)
+    # Serialised and the transaction ended here, in this thread: FastAPI would validate the
+    # model again, and the session dependency commit, each in another thread-pool hop.
+    content = NearSegments(lon=lon, lat=lat, radius_m=radius_m, items=items).model_dump_json()
+    session.commit()
+    return Response(content, media_type="application/json")
 
 
 @router.get(

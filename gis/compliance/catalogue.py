@@ -4,12 +4,19 @@ The bundled file ``gis/compliance/data/qcvn33_2019.toml`` is loaded when the dat
 A version never changes once loaded (the database refuses UPDATE/DELETE of its items); local
 values are a new file with a new ``code``, loaded with :func:`load_catalogue`. The version in force
 on a date is the one with the latest ``effective_from`` on or before it.
+
+Because a loaded version never changes, the items of a version are kept in this process once
+read (:func:`version_snapshot`): keyed by the version's id, its content's SHA-256 and the ids of
+its items, all read from the database on each use, so another database or a changed item set is
+never served from the cache.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 import tomllib
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from importlib import resources
@@ -17,7 +24,7 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from gis.choices import Placement, Severity
@@ -157,19 +164,100 @@ def load_catalogue(session: Session, path: Path | None = None) -> tuple[Checklis
     return version, True
 
 
+def in_force_sql(on: str, columns: str = "v.id") -> str:
+    """SQL query of ``columns`` (qualified with ``v.``) of the version in force on ``on`` (an SQL
+    date expression, e.g. ``:on``): the latest ``effective_from`` on or before it, then the
+    latest loaded. No row when none is in force."""
+    return (f"SELECT {columns} FROM checklist_versions v WHERE v.effective_from <= {on}"
+            " ORDER BY v.effective_from DESC, v.id DESC LIMIT 1")
+
+
 def version_in_force(session: Session, on: date) -> ChecklistVersion:
     """The catalogue version in force on ``on`` (latest ``effective_from`` on or before it)."""
     version = session.scalar(
-        select(ChecklistVersion)
-        .where(ChecklistVersion.effective_from <= on)
-        .order_by(ChecklistVersion.effective_from.desc(), ChecklistVersion.id.desc())
-        .limit(1)
-    )
+        select(ChecklistVersion).from_statement(text(in_force_sql(":on", "v.*"))),
+        {"on": on})
     if version is None:
         raise NotFoundError(f"no checklist version is in force on {on.isoformat()}")
     return version
 
 
-def items_for(version: ChecklistVersion, placement: str) -> list[ChecklistItem]:
-    """The items of ``version`` that apply to a segment of ``placement``, in catalogue order."""
+@dataclass(frozen=True)
+class CatalogueItem:
+    """One checklist item as loaded (see :class:`gis.models.ChecklistItem`): a plain value, safe
+    to share between requests. ``limit_value`` is in ``measure_unit``."""
+
+    id: int
+    code: str
+    position: int
+    text_vi: str
+    text_en: str
+    severity: str
+    placements: tuple[str, ...]
+    remediation_days: int
+    measure_unit: str | None
+    limit_kind: str | None
+    limit_value: Decimal | None
+
+
+@dataclass(frozen=True)
+class CatalogueVersion:
+    """A loaded catalogue version with its items in catalogue order."""
+
+    id: int
+    code: str
+    items: tuple[CatalogueItem, ...]
+
+
+#: The columns that identify a version's content, read with each use (``v.`` is the version):
+#: id, code, content SHA-256 and the ids of its items.
+SNAPSHOT_COLUMNS = (
+    "v.id AS version_id, v.code AS version_code, v.content_sha256,"
+    " ARRAY(SELECT ci.id FROM checklist_items ci WHERE ci.version_id = v.id ORDER BY ci.id)"
+    " AS item_ids"
+)
+
+_ITEMS: dict[tuple[int, str, tuple[int, ...]], tuple[CatalogueItem, ...]] = {}
+_ITEMS_LOCK = threading.Lock()
+#: Versions kept (a province has a handful; tests make many throwaway databases).
+_ITEMS_KEPT = 64
+
+
+def version_snapshot(session: Session, version_id: int, code: str, content_sha256: str,
+                     item_ids: list[int]) -> CatalogueVersion:
+    """The version ``version_id`` with its items, from this process's cache when the same
+    version (id, content SHA-256 and item ids, as just read with :data:`SNAPSHOT_COLUMNS`)
+    was read before, else from the database."""
+    key = (version_id, content_sha256, tuple(item_ids))
+    items = _ITEMS.get(key)
+    if items is None:
+        items = tuple(
+            CatalogueItem(
+                id=i.id, code=i.code, position=i.position, text_vi=i.text_vi,
+                text_en=i.text_en, severity=i.severity, placements=tuple(i.placements),
+                remediation_days=i.remediation_days, measure_unit=i.measure_unit,
+                limit_kind=i.limit_kind, limit_value=i.limit_value)
+            for i in session.scalars(select(ChecklistItem)
+                                     .where(ChecklistItem.version_id == version_id)
+                                     .order_by(ChecklistItem.position)))
+        if tuple(sorted(i.id for i in items)) != key[2]:  # changed since: do not keep
+            return CatalogueVersion(version_id, code, items)
+        with _ITEMS_LOCK:
+            if len(_ITEMS) >= _ITEMS_KEPT:
+                _ITEMS.clear()
+            _ITEMS[key] = items
+    return CatalogueVersion(version_id, code, items)
+
+
+def version_by_id(session: Session, version_id: int) -> CatalogueVersion:
+    """The version ``version_id`` (which must exist) with its items."""
+    row = session.execute(text(f"SELECT {SNAPSHOT_COLUMNS} FROM checklist_versions v"
+                               " WHERE v.id = :id"), {"id": version_id}).one()
+    return version_snapshot(session, row.version_id, row.version_code, row.content_sha256,
+                            row.item_ids)
+
+
+def items_for(version: ChecklistVersion | CatalogueVersion, placement: str) -> list:
+    """The items (:class:`ChecklistItem` or :class:`CatalogueItem`, as ``version`` holds) of
+    ``version`` that apply to a segment of ``placement``, in catalogue order."""
     return [item for item in version.items if placement in item.placements]

@@ -12,9 +12,12 @@ from decimal import Decimal
 from typing import Protocol
 
 from gis.choices import ItemResult
-from gis.compliance.catalogue import items_for
+from gis.compliance.catalogue import CatalogueItem, CatalogueVersion, items_for
 from gis.compliance.visit_errors import FieldIssue
 from gis.models import ChecklistItem, ChecklistVersion
+
+#: A checklist item, as the ORM loads it or as the catalogue cache keeps it.
+Item = ChecklistItem | CatalogueItem
 
 
 class ResultLike(Protocol):
@@ -25,7 +28,7 @@ class ResultLike(Protocol):
     measured_value: Decimal | None
 
 
-def _limit_issue(index: int, item: ChecklistItem, result: ResultLike) -> FieldIssue | None:
+def _limit_issue(index: int, item: Item, result: ResultLike) -> FieldIssue | None:
     """A problem when the measured value contradicts the result, given the item's limit."""
     value = result.measured_value
     if value is None or item.limit_kind is None or item.limit_value is None:
@@ -52,8 +55,8 @@ def _limit_issue(index: int, item: ChecklistItem, result: ResultLike) -> FieldIs
 
 
 def check_results(
-    version: ChecklistVersion, placement: str, results: Sequence[ResultLike]
-) -> tuple[list[FieldIssue], list[tuple[ChecklistItem, ResultLike]]]:
+    version: ChecklistVersion | CatalogueVersion, placement: str, results: Sequence[ResultLike]
+) -> tuple[list[FieldIssue], list[tuple[Item, ResultLike]]]:
     """Match ``results`` to the items of ``version`` applicable to ``placement``.
 
     Returns ``(issues, matched)``: ``matched`` pairs each item with its result, in the order
@@ -62,7 +65,7 @@ def check_results(
     by_code = {item.code: item for item in version.items}
     applicable = {item.code for item in items_for(version, placement)}
     issues: list[FieldIssue] = []
-    matched: list[tuple[ChecklistItem, ResultLike]] = []
+    matched: list[tuple[Item, ResultLike]] = []
     first_at: dict[str, int] = {}
     for index, result in enumerate(results):
         code = result.item

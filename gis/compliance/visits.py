@@ -1,6 +1,8 @@
 """Record an inspection visit: one segment, one inspector, one result per applicable checklist
 item, announced photos, and the violations the results open or close. All in the caller's
-transaction (inside a savepoint, so a failure leaves nothing behind).
+transaction (the writes, one statement, inside a savepoint unless the caller's transaction ends
+with any error, so a failure leaves nothing behind). The SQL is in
+:mod:`gis.compliance.visit_store`.
 
 Rules (see also :mod:`gis.compliance.visit_results` and :mod:`gis.compliance.visit_violations`):
 
@@ -24,22 +26,21 @@ import hashlib
 import json
 import math
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from geoalchemy2.shape import from_shape
-from shapely import Point
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from gis.auth import ForbiddenError, Principal, require_role
 from gis.choices import ItemResult, Lifecycle, Role
 from gis.compliance import visit_violations
 from gis.compliance.campaigns import campaign_for_visit
-from gis.compliance.catalogue import version_in_force
+from gis.compliance.catalogue import CatalogueVersion, version_by_id
 from gis.compliance.rules import local_date
-from gis.compliance.snapping import Snap, check_position, snap_position
+from gis.compliance.snapping import check_position, snap_position
 from gis.compliance.visit_errors import (
     FieldIssue,
     InvalidVisitError,
@@ -47,10 +48,10 @@ from gis.compliance.visit_errors import (
     VisitConflictError,
     text_issues,
 )
+from gis.compliance.visit_queries import VisitView
 from gis.compliance.visit_results import check_results
-from gis.errors import NotFoundError
-from gis.history import state_as_of
-from gis.models import CableSegment, ChecklistVersion, Inspection, InspectionResult
+from gis.compliance.visit_store import NewVisit, VisitFacts, visit_facts, write_visit
+from gis.models import CableSegment, Inspection
 from gis.settings import Settings
 
 #: How far in the future ``visited_at`` may be (clocks of field devices drift).
@@ -94,13 +95,16 @@ class VisitInput:
 
 @dataclass(frozen=True)
 class VisitOutcome:
-    """The recorded (or replayed) visit and the violation ids it opened, closed, withdrew."""
+    """The recorded (or replayed) visit and the violation ids it opened, closed, withdrew;
+    ``view`` is a newly recorded visit in full (None when replayed: read it, it may have
+    changed since)."""
 
     inspection: Inspection
     replayed: bool
     opened: list[int]
     closed: list[int]
     withdrawn: list[int]
+    view: VisitView | None = None
 
 
 def _canonical_decimal(value: Decimal | None) -> str | None:
@@ -249,35 +253,17 @@ def _replay(session: Session, principal: Principal, existing: Inspection,
     return VisitOutcome(existing, True, derived.opened, derived.closed, derived.withdrawn)
 
 
-def _segment(session: Session, visit: VisitInput, on: date,
-             settings: Settings) -> tuple[CableSegment, Snap | None]:
-    if visit.segment_id is not None:
-        segment = session.get(CableSegment, visit.segment_id)
-        if segment is None:
-            raise ReferenceNotFoundError("segment_id",
-                                         f"segment {visit.segment_id} does not exist")
-        return segment, None
-    snap = snap_position(
-        session, float(visit.lon), float(visit.lat), on=on,  # type: ignore[arg-type]
-        radius_m=visit.snap_radius_m or settings.snap_radius_m,
-        ambiguity_m=settings.snap_ambiguity_m,
-    )
-    segment = session.get(CableSegment, snap.segment_id)
-    assert segment is not None
-    return segment, snap
-
-
 def _corrected(session: Session, principal: Principal, visit: VisitInput,
-               segment: CableSegment) -> Inspection | None:
+               segment_id: int) -> Inspection | None:
     if visit.corrects_id is None:
         return None
     corrected = session.get(Inspection, visit.corrects_id)
     if corrected is None:
         raise ReferenceNotFoundError("corrects_id", f"visit {visit.corrects_id} does not exist")
-    if corrected.segment_id != segment.id:
+    if corrected.segment_id != segment_id:
         raise VisitConflictError(
             "corrects_id",
-            f"visit {corrected.id} was of segment {corrected.segment_id}, not {segment.id}; "
+            f"visit {corrected.id} was of segment {corrected.segment_id}, not {segment_id}; "
             "a correction is of the same segment",
         )
     later = session.scalar(select(Inspection.id).where(Inspection.corrects_id == corrected.id))
@@ -293,21 +279,27 @@ def _corrected(session: Session, principal: Principal, visit: VisitInput,
     return corrected
 
 
-def _version(session: Session, version_id: int | None, on: date) -> ChecklistVersion:
+def _version(session: Session, version_id: int | None, facts: VisitFacts,
+             on: date) -> CatalogueVersion:
     if version_id is not None:
-        version = session.get(ChecklistVersion, version_id)
-        assert version is not None
-        return version
-    try:
-        return version_in_force(session, on)
-    except NotFoundError as exc:
-        raise InvalidVisitError.one("visited_at", str(exc)) from exc
+        return version_by_id(session, version_id)
+    if facts.version is None:
+        raise InvalidVisitError.one(
+            "visited_at", f"no checklist version is in force on {on.isoformat()}")
+    return facts.version
 
 
 def record_visit(
-    session: Session, principal: Principal, visit: VisitInput, settings: Settings
+    session: Session, principal: Principal, visit: VisitInput, settings: Settings,
+    *, savepoint: bool = True,
 ) -> VisitOutcome:
     """Record ``visit`` by ``principal`` (see the module docstring for every rule).
+
+    The writes run inside a savepoint, so after a failure the caller's transaction goes on
+    without them. ``savepoint=False`` is for a caller whose transaction ends with any error
+    (an API request): it saves two round trips, and a failure still leaves nothing (the
+    visit's writes are one statement; a correction's withdrawal then dies with the
+    transaction).
 
     Raises ``ForbiddenError`` (role, campaign assignment, someone else's visit corrected),
     :class:`ReferenceNotFoundError` (segment, campaign or corrected visit unknown),
@@ -318,67 +310,65 @@ def record_visit(
     visit, coercion_issues = _normalised(visit)
     now = lock_idempotency_key(session, visit.idempotency_key)
     fingerprint = visit_fingerprint(visit)
-    existing = session.scalar(
-        select(Inspection).where(Inspection.idempotency_key == visit.idempotency_key))
-    if existing is not None:
-        return _replay(session, principal, existing, fingerprint)
-
     issues = coercion_issues + _basic_issues(visit, now)
-    if issues:
+    on = None if issues else local_date(visit.visited_at)
+    # One statement: the key's visit, and (given by id) the segment, locked for derivation.
+    facts = visit_facts(session, visit.idempotency_key, visit.segment_id, on)
+    if facts.existing_id is not None:
+        existing = session.get(Inspection, facts.existing_id)
+        assert existing is not None
+        return _replay(session, principal, existing, fingerprint)
+    if issues or on is None:
         raise InvalidVisitError.many(issues)
-    on = local_date(visit.visited_at)
-    segment, snap = _segment(session, visit, on, settings)
+    snap = None
+    if visit.segment_id is None:
+        snap = snap_position(
+            session, float(visit.lon), float(visit.lat), on=on,  # type: ignore[arg-type]
+            radius_m=visit.snap_radius_m or settings.snap_radius_m,
+            ambiguity_m=settings.snap_ambiguity_m,
+        )
+        facts = visit_facts(session, None, snap.segment_id, on)
     segment_field = "segment_id" if snap is None else "position"
-    state = state_as_of(session, segment.id, on)
-    if state is None:
+    segment_id = facts.segment_id
+    if segment_id is None or facts.operator_id is None or facts.operator_code is None:
+        raise ReferenceNotFoundError("segment_id", f"segment {visit.segment_id} does not exist")
+    if facts.lifecycle is None or facts.placement is None:
         raise InvalidVisitError.one(
-            "visited_at", f"segment {segment.id} did not exist yet on {on.isoformat()}")
-    if state.lifecycle != Lifecycle.ACTIVE.value:
+            "visited_at", f"segment {segment_id} did not exist yet on {on.isoformat()}")
+    if facts.lifecycle != Lifecycle.ACTIVE.value:
         raise InvalidVisitError.one(
-            segment_field, f"segment {segment.id} was {state.lifecycle} on {on.isoformat()}, "
+            segment_field, f"segment {segment_id} was {facts.lifecycle} on {on.isoformat()}, "
                            "not active; only cable in service is inspected")
-    campaign = campaign_for_visit(session, principal, visit.campaign_id, segment, on,
-                                  segment_field=segment_field)
-    version = _version(session, campaign.checklist_version_id if campaign else None, on)
-    result_issues, matched = check_results(version, state.placement, visit.results)
+    campaign = None
+    if visit.campaign_id is not None:
+        segment = session.get(CableSegment, segment_id)
+        assert segment is not None
+        campaign = campaign_for_visit(session, principal, visit.campaign_id, segment, on,
+                                      segment_field=segment_field)
+    version = _version(session, campaign.checklist_version_id if campaign else None, facts, on)
+    result_issues, matched = check_results(version, facts.placement, visit.results)
     if result_issues:
         raise InvalidVisitError.many(result_issues, f"the results (checklist {version.code})")
-    # Before the correction is checked: two corrections of one visit (one segment) then
-    # serialise, and the second sees the first instead of failing on corrects_id's UNIQUE.
-    visit_violations.lock_segment(session, segment.id)
-    corrected = _corrected(session, principal, visit, segment)
-
-    with session.begin_nested():
-        inspection = Inspection(
-            campaign_id=campaign.id if campaign else None,
-            segment_id=segment.id,
-            operator_id=segment.operator_id,
-            inspector_id=principal.user_id,
-            visited_at=visit.visited_at,
-            placement=state.placement,
-            checklist_version_id=version.id,
-            position=(from_shape(Point(visit.lon, visit.lat), srid=4326)
-                      if visit.lon is not None and visit.lat is not None else None),
-            position_accuracy_m=visit.accuracy_m,
-            snapped_distance_m=snap.distance_m if snap else None,
-            note=visit.note,
-            photos_expected=visit.photos_expected,
-            corrects_id=corrected.id if corrected else None,
-            correction_reason=visit.correction_reason if corrected else None,
-            idempotency_key=visit.idempotency_key,
-            request_sha256=fingerprint,
-        )
-        session.add(inspection)
-        session.flush()
-        if matched:
-            session.execute(insert(InspectionResult), [
-                {"inspection_id": inspection.id, "item_id": item.id,
-                 "result": result.result.value, "measured_value": result.measured_value,
-                 "note": result.note}
-                for item, result in matched
-            ])
+    # The segment is locked (visit_facts): two corrections of one visit then serialise, and
+    # the second sees the first instead of failing on corrects_id's UNIQUE.
+    corrected = _corrected(session, principal, visit, segment_id)
+    new = NewVisit(
+        segment_id=segment_id, operator_id=facts.operator_id, operator_code=facts.operator_code,
+        inspector_id=principal.user_id, inspector=principal.username,
+        visited_at=visit.visited_at, local_date=on, placement=facts.placement,
+        version=version, results=matched,  # type: ignore[arg-type]
+        lon=visit.lon, lat=visit.lat, accuracy_m=visit.accuracy_m,
+        snapped_distance_m=snap.distance_m if snap else None, note=visit.note,
+        photos_expected=visit.photos_expected, idempotency_key=visit.idempotency_key,
+        request_sha256=fingerprint,
+        campaign_id=campaign.id if campaign else None,
+        campaign_code=campaign.code if campaign else None,
+        corrects_id=corrected.id if corrected else None,
+        correction_reason=visit.correction_reason if corrected else None,
+    )
+    with session.begin_nested() if savepoint else nullcontext():
         withdrawn = (visit_violations.withdraw_opened_by(session, corrected.id)
                      if corrected else [])
-        opened, closed = visit_violations.derive_violations(
-            session, inspection, [(item, result.result) for item, result in matched], on)
-    return VisitOutcome(inspection, False, opened, closed, withdrawn)
+        view = write_visit(session, new, withdrawn)
+    return VisitOutcome(view.inspection, False, [v.id for v in view.opened],
+                        [v.id for v in view.closed], [v.id for v in view.withdrawn], view)

@@ -71,6 +71,38 @@ def test_record_by_segment_and_read_back(client, w):
     assert again.status_code == 200 and again.json() == visit
 
 
+def test_answer_is_what_get_reads(client, w):
+    """The 201 body is built from what was written, not read back: GET gives the same for a
+    snapped visit (REAL accuracy, measured values, note), a visit that closes and opens
+    violations, and a correction that withdraws and opens."""
+    later = (VISITED_AT + timedelta(days=20)).isoformat()
+    bodies = [
+        body_for(w.session, position={"lon": 106.335, "lat": 20.45003, "accuracy_m": 4.3},
+                 note="Cột 7", overrides={"C2": "fail", "C3": ("fail", "14.50")}),
+        body_for(w.session, segment_id=w.seg.id, visited_at=later, photos=1,
+                 overrides={"C3": ("fail", "12.25"), "C4": "fail"}),
+    ]
+    answers = []
+    for body in bodies:
+        response = post(client, w.inspector, body)
+        assert response.status_code == 201, response.text
+        answers.append(response.json())
+        again = client.get(f"/inspections/{answers[-1]['id']}", headers=bearer(w.inspector))
+        assert again.json() == answers[-1]
+    first, verify = answers
+    assert first["position_accuracy_m"] == 4.3 and first["snapped_distance_m"] > 0
+    assert [v["item"] for v in verify["violations"]["closed"]] == ["C2"]
+    assert [v["item"] for v in verify["violations"]["opened"]] == ["C4"]
+    correction = post(client, w.admin, body_for(
+        w.session, segment_id=w.seg.id, visited_at=later, overrides={"C5": "fail"},
+        corrects={"inspection_id": verify["id"], "reason": "C4 nhầm"}))
+    assert correction.status_code == 201, correction.text
+    fixed = correction.json()
+    assert [v["item"] for v in fixed["violations"]["withdrawn"]] == ["C4"]
+    assert [v["item"] for v in fixed["violations"]["opened"]] == ["C5"]
+    assert client.get(f"/inspections/{fixed['id']}", headers=bearer(w.admin)).json() == fixed
+
+
 def test_record_by_position_snaps(client, w):
     """A GPS fix is snapped to the nearest segment; position and distance are returned."""
     make_segment(w.session, w.vnpt, NORTH)

@@ -4,10 +4,11 @@ requests with one key record one visit, and a failure part-way leaves nothing (r
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from gis.compliance import visit_violations, visits
@@ -116,15 +117,18 @@ def test_two_concurrent_submissions_with_one_key_record_one_visit(
 
 def test_failure_after_the_first_rows_leaves_nothing(
         committed_engine, committed_client, committed_data, monkeypatch):
-    """Visit and results are written, then deriving violations fails: nothing is committed,
-    and the same key then records the visit normally."""
+    """Visit, results and violation are written, then the request fails: nothing is
+    committed, and the same key then records the visit normally."""
     body, token = committed_data
     key = uuid.uuid4()
 
-    def fail(*args, **kwargs):
+    write_visit = visits.write_visit
+
+    def write_then_fail(*args, **kwargs):
+        write_visit(*args, **kwargs)
         raise RuntimeError("simulated failure after the visit rows were written")
 
-    monkeypatch.setattr(visit_violations, "derive_violations", fail)
+    monkeypatch.setattr(visits, "write_visit", write_then_fail)
     response = committed_client.post("/inspections", json=body, headers=_headers(token, key))
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
@@ -137,21 +141,29 @@ def test_failure_after_the_first_rows_leaves_nothing(
         1, 12, 1]
 
 
+def _waiting_for_segment(engine, segment_id: int) -> int:
+    """Transactions waiting for the derivation lock of ``segment_id``."""
+    with engine.connect() as conn:
+        return conn.execute(text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            " AND classid = :cls AND objid = :key AND objsubid = 2"),
+            {"cls": visit_violations.SEGMENT_LOCK_CLASS, "key": segment_id}).scalar_one()
+
+
 def test_two_concurrent_corrections_of_one_visit(
-        committed_engine, committed_client, committed_data, monkeypatch):
+        committed_engine, committed_client, committed_data):
     """Two corrections of one visit submitted together: one is recorded, the other is a 409
-    naming body.corrects.inspection_id (not a bare UNIQUE violation of corrects_id)."""
+    naming body.corrects.inspection_id (not a bare UNIQUE violation of corrects_id).
+
+    The test holds the segment's derivation lock until both requests wait for it, so both
+    have read the segment before either checks the correction."""
     body, token = committed_data
     first = committed_client.post("/inspections", json=body, headers=_headers(token, uuid.uuid4()))
     assert first.status_code == 201, first.text
-    barrier = threading.Barrier(2, timeout=30)
-    original_lock = visit_violations.lock_segment
-
-    def lock_together(session, segment_id):
-        barrier.wait()  # both requests have validated and are about to check the correction
-        return original_lock(session, segment_id)
-
-    monkeypatch.setattr(visit_violations, "lock_segment", lock_together)
+    segment_id = body["segment_id"]
+    lock = {"cls": visit_violations.SEGMENT_LOCK_CLASS, "key": segment_id}
+    holder = committed_engine.connect()
+    holder.execute(text("SELECT pg_advisory_lock(:cls, :key)"), lock)
     responses = [None, None]
 
     def submit(index: int) -> None:
@@ -161,8 +173,16 @@ def test_two_concurrent_corrections_of_one_visit(
                                                  headers=_headers(token, uuid.uuid4()))
 
     threads = [threading.Thread(target=submit, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
+    try:
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 30
+        while _waiting_for_segment(committed_engine, segment_id) < 2:
+            assert time.monotonic() < deadline, "the requests did not wait for the segment lock"
+            time.sleep(0.05)
+    finally:
+        holder.execute(text("SELECT pg_advisory_unlock(:cls, :key)"), lock)
+        holder.close()
     for thread in threads:
         thread.join(60)
     assert sorted(r.status_code for r in responses) == [201, 409], [r.text for r in responses]

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 from pyproj import Geod
+from sqlalchemy import text
 
 from api.schemas.network import NearSegments
+from gis.queries.nearest import nearest_query
 from tests.factories import bearer, make_operator, make_segment, make_user
 
 GEOD = Geod(ellps="WGS84")
@@ -138,3 +140,22 @@ def test_bad_input_and_no_token(client, near):
         assert [e["field"] for e in response.json()["errors"]] == [field], params
     response = client.get("/segments/nearest", params={"lon": LON, "lat": LAT})
     assert response.status_code == 401
+
+
+def test_operator_gets_the_staff_answer_for_its_own_segments(client, session, near):
+    """An operator's nearest segments are the staff's nearest without the other operators'
+    (same order and distances), found through tile_segments: under row-level security a plain
+    query could not use the spatial index and would scan the operator's whole network."""
+    vnpt = near["segs"]["north11"].operator_id
+    staff = [i for i in _nearest(client, near["staff"], limit=50)["items"]
+             if i["id"] != near["segs"]["viettel"].id]
+    assert _nearest(client, near["vnpt"], limit=50)["items"] == staff
+    sql, params = nearest_query(LON, LAT, 50, 5, confined=True)
+    session.execute(text("SELECT set_config('telecom_gis.operator_scope', :scope, true)"),
+                    {"scope": str(vnpt)})
+    session.execute(text("SET LOCAL ROLE telecom_gis_operator"))
+    try:
+        plan = "\n".join(session.execute(text("EXPLAIN " + sql), params).scalars())
+    finally:
+        session.execute(text("RESET ROLE"))
+    assert "Function Scan on tile_segments" in plan and "cable_segments" not in plan, plan

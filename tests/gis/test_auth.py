@@ -58,6 +58,39 @@ def test_authenticate(session):
         auth.authenticate(session, token)
 
 
+def _bound(session) -> tuple[str, str, str]:
+    return tuple(session.execute(text(
+        "SELECT current_setting('telecom_gis.actor', true),"
+        " current_setting('telecom_gis.operator_scope', true), current_user")).one())
+
+
+def test_sign_in_authenticates_and_binds_in_one_statement(session):
+    """sign_in = authenticate + bind_principal: the actor, the operator scope and (for an
+    operator's user) the confined role; a bad token binds nothing."""
+    owner = session.execute(text("SELECT current_user")).scalar_one()
+    vnpt = make_operator(session, "VNPT")
+    auth.create_user(session, "thanh.tra", "Thanh Tra", Role.INSPECTOR)
+    staff, _ = auth.issue_token(session, "thanh.tra", 1)
+    auth.create_user(session, "vnpt.tb", "VNPT TB", Role.OPERATOR, "vnpt")
+    operator, row = auth.issue_token(session, "vnpt.tb", 1)
+    with pytest.raises(AuthError, match="not known"):
+        auth.sign_in(session, staff + "x")
+    row.expires_at = datetime.now(UTC) - timedelta(seconds=1)
+    session.flush()
+    with pytest.raises(AuthError, match="expired"):
+        auth.sign_in(session, operator)
+    assert _bound(session)[:2] in ((None, None), ("", ""))
+    assert auth.sign_in(session, staff) == auth.authenticate(session, staff)
+    assert _bound(session) == ("user:thanh.tra", "", owner)
+    operator, _ = auth.issue_token(session, "vnpt.tb", 1)
+    principal = auth.sign_in(session, operator)
+    try:
+        assert principal == Principal(principal.user_id, "vnpt.tb", Role.OPERATOR, vnpt.id)
+        assert _bound(session) == ("user:vnpt.tb", str(vnpt.id), auth.OPERATOR_DB_ROLE)
+    finally:
+        session.execute(text("RESET ROLE"))
+
+
 @pytest.mark.parametrize(("args", "field", "words"), [
     (("Bad Name", "X", Role.PLANNER, None), "username", "lower-case"),
     (("x", "X", Role.PLANNER, None), "username", "2 to 64"),

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from gis.auth import ForbiddenError
 from gis.choices import ItemResult
-from gis.compliance import visit_violations
+from gis.compliance import visits
 from gis.compliance.campaigns import CampaignInput, create_campaign
 from gis.compliance.catalogue import bundled_path, load_catalogue
 from gis.compliance.visit_errors import (
@@ -351,13 +351,16 @@ def test_campaign_rules(session, world, settings):
 
 
 def test_failure_after_first_rows_leaves_nothing(session, world, settings, monkeypatch):
-    """If deriving violations fails after the visit and results were written, nothing stays."""
+    """If recording fails after the visit, results and violations were written, nothing stays
+    and the caller's transaction goes on."""
     seg = world["segment"]
+    write_visit = visits.write_visit
 
     def explode(*args, **kwargs):
+        write_visit(*args, **kwargs)
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(visit_violations, "derive_violations", explode)
+    monkeypatch.setattr(visits, "write_visit", explode)
     visit = visit_input(session, segment_id=seg.id, overrides={"C3": "fail"})
     with pytest.raises(RuntimeError):
         record_visit(session, world["inspector"], visit, settings)
