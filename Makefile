@@ -42,11 +42,12 @@ browser:
 test: install db browser gdal
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: install db browser gdal
-	$(BIN)/python bench/run.py $(BENCH_ARGS)
-	$(BIN)/python bench/visits.py --clients 16 --visits 40
-	$(BIN)/python bench/progress_map.py
-	$(BIN)/python bench/exports.py
+# The side-by-side suite (ours vs tipg, ogr2ogr, bare SQL at 1,000,000 segments; ~15 min on
+# 2 cores) writing bench/results.md. BENCH_ARGS='--segments 100000' for a quick run. The older
+# single benchmarks (bench/run.py, visits.py, exports.py, progress_map.py, dashboard.py) run alone.
+bench: install db gdal
+	bash scripts/setup-tipg.sh
+	$(BIN)/python bench/suite.py $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check gis api maps tests bench

@@ -55,9 +55,10 @@ def run_cli() -> None:
         Path(os.environ["BENCH_HWM_FILE"]).write_text(str(_status_mib(os.getpid(), "VmHWM")))
 
 
-def prepare(url: str, segments: int, seed: int) -> str:
+def prepare(url: str, segments: int, seed: int, progress=None) -> str:
     """Load the synthetic province into ``url`` (generated first when missing), analyse it,
-    and return a planner's token."""
+    and return a planner's token. ``progress`` is a :data:`gis.progress.ProgressFn` for the
+    load (none by default)."""
     from sqlalchemy import text
 
     from gis.auth import create_user, issue_token
@@ -73,7 +74,7 @@ def prepare(url: str, segments: int, seed: int) -> str:
     started = time.perf_counter()
     with transaction(engine, actor="bench") as session:
         if not session.scalar(text("SELECT count(*) FROM cable_segments")):
-            load_sample(session, data)
+            load_sample(session, data, progress)
         if session.scalar(text("SELECT count(*) FROM users WHERE username = 'bench.planner'")):
             session.execute(text("DELETE FROM api_tokens WHERE user_id = "
                                  "(SELECT id FROM users WHERE username = 'bench.planner')"))
@@ -87,23 +88,29 @@ def prepare(url: str, segments: int, seed: int) -> str:
     return token
 
 
-def cli_export(url: str, out: Path) -> dict:
-    """Run the CLI export to ``out`` in a child process; its time, peak memory and output."""
-    hwm = out.with_name(out.name + ".hwm")
+def run_cli_child(url: str, args: list[str], hwm: Path) -> tuple[float, int, str]:
+    """Run ``telecom-gis *args`` on ``url`` in a child process (``hwm``: a scratch file);
+    return its wall-clock seconds (start to exit), peak resident memory (MiB) and stdout."""
     env = dict(os.environ, TELECOM_GIS_DATABASE_URL=url, BENCH_HWM_FILE=str(hwm))
     started = time.perf_counter()
-    child = subprocess.run([sys.executable, __file__, CLI_CHILD, "export", "segments",
-                            "--out", str(out), "-q"], cwd=ROOT, env=env, capture_output=True,
-                           text=True)
+    child = subprocess.run([sys.executable, __file__, CLI_CHILD, *args], cwd=ROOT, env=env,
+                           capture_output=True, text=True)
     seconds = time.perf_counter() - started
     stdout, stderr = child.stdout, child.stderr
     if child.returncode:
         raise SystemExit(f"the CLI failed ({child.returncode}): {stderr or stdout}")
     peak = int(hwm.read_text())
     hwm.unlink()
+    return seconds, peak, stdout.strip()
+
+
+def cli_export(url: str, out: Path) -> dict:
+    """Run the CLI export to ``out`` in a child process; its time, peak memory and output."""
+    seconds, peak, stdout = run_cli_child(url, ["export", "segments", "--out", str(out), "-q"],
+                                          out.with_name(out.name + ".hwm"))
     return {"seconds": round(seconds, 2), "peak_rss_mib": peak,
             "bytes": out.stat().st_size, "mib": round(out.stat().st_size / 2**20, 1),
-            "rows": _rows(out), "output": stdout.strip()}
+            "rows": _rows(out), "output": stdout}
 
 
 def _rows(path: Path) -> int:

@@ -5,8 +5,10 @@
 Measures (wall-clock seconds, segments per second, peak resident memory in MiB):
 1. generating the network files (GeoPackage above 50,000 segments);
 2. the first import of segments.gpkg (all rows inserted, one transaction, committed);
-3. a re-import of the same file (all rows unchanged: the idempotent path).
-The database is created from the PostGIS template and dropped afterwards. Results are printed
+3. a re-import of the same file (all rows unchanged: the idempotent path);
+4. with ``--ogr2ogr``, ``ogr2ogr -f PostgreSQL`` of the same file into another fresh database,
+   for reference (a new table, COPY, GiST index).
+Each database is created from the PostGIS template and dropped afterwards. Results are printed
 and written to bench/out/results-<segments>.json. Timings are for this machine only; compare
 runs on the same machine.
 """
@@ -67,6 +69,16 @@ def fresh_database() -> tuple[str, callable]:
     return url, drop
 
 
+def load_operators(url: str, data: Path) -> None:
+    """Add the operators of the sample directory ``data`` (operators.csv) to ``url``."""
+    engine = make_engine(url)
+    with transaction(engine) as session:
+        operators = pd.read_csv(data / "operators.csv", dtype=str)
+        session.add_all(Operator(code=r.code, name=r.name, kind=r.kind)
+                        for r in operators.itertuples())
+    engine.dispose()
+
+
 def timed_import(url: str, path: Path, source: str) -> dict:
     """Import ``path`` in one committed transaction; return the counts and timings."""
     engine = make_engine(url)
@@ -90,6 +102,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--segments", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--ogr2ogr", action="store_true", help="also time ogr2ogr's import")
     args = parser.parse_args()
 
     data = OUT / f"network-{args.segments}-{args.seed}"
@@ -104,25 +117,31 @@ def main() -> int:
 
     url, drop = fresh_database()
     try:
-        engine = make_engine(url)
-        with transaction(engine) as session:
-            operators = pd.read_csv(data / "operators.csv", dtype=str)
-            session.add_all(Operator(code=r.code, name=r.name, kind=r.kind)
-                            for r in operators.itertuples())
-        engine.dispose()
+        load_operators(url, data)
         first = timed_import(url, segments_file, generated.source)
         print(f"first import: {first}")
         again = timed_import(url, segments_file, generated.source)
         print(f"re-import:    {again}")
     finally:
         drop()
+    ogr = None
+    if args.ogr2ogr and segments_file.suffix == ".gpkg":
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+        from bench.gdal import import_gpkg  # bench/ is a namespace package under the root
+
+        url, drop = fresh_database()
+        try:
+            ogr = import_gpkg(url, segments_file, generation["segments"])
+            print(f"ogr2ogr:      {ogr}")
+        finally:
+            drop()
 
     results = {
         "when": datetime.now().isoformat(timespec="seconds"),
         "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform()},
         "segments": args.segments, "seed": args.seed,
-        "generate": generation, "first_import": first, "reimport": again,
+        "generate": generation, "first_import": first, "reimport": again, "ogr2ogr": ogr,
     }
     OUT.mkdir(parents=True, exist_ok=True)
     target = OUT / f"results-{args.segments}.json"

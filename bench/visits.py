@@ -1,6 +1,7 @@
 """Benchmark: visit recording over HTTP with concurrent inspectors, on the sample province.
 
-    .venv/bin/python bench/visits.py [--clients 16] [--visits 40] [--workers 1]
+    .venv/bin/python bench/visits.py [--clients 16] [--visits 40] [--workers 1] [--warm-up 5]
+        [--database-url URL]
 
 Creates a throwaway database from the PostGIS template, loads the committed demo (3,000
 segments and its inspection history), starts ``uvicorn`` on loopback with the app, then
@@ -8,6 +9,14 @@ segments and its inspection history), starts ``uvicorn`` on loopback with the ap
 each, one result per applicable checklist item, about 3 % failing so violations are written too)
 over keep-alive connections. Reports latency p50 / p95 / p99 / max in milliseconds, throughput
 and errors; writes bench/out/visits-<clients>.json. The database is dropped afterwards.
+
+Before the timed run the same number of clients each record ``--warm-up`` visits: a server
+that has run a while has a connection per concurrent request in its pool, and each new
+PostgreSQL backend's first statements cost tens of milliseconds (catalogue caches, plans).
+
+``--database-url`` runs on an existing database instead (its segments, e.g. the
+1,000,000-segment province): the inspector ``bench.inspector`` is created there when missing,
+and the visits stay.
 """
 
 from __future__ import annotations
@@ -27,7 +36,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -37,10 +46,13 @@ from gis.auth import create_user, issue_token  # noqa: E402
 from gis.choices import Role  # noqa: E402
 from gis.compliance.catalogue import items_for, version_in_force  # noqa: E402
 from gis.db import make_engine, transaction  # noqa: E402
+from gis.models import User  # noqa: E402
 from gis.sample import demo_directory  # noqa: E402
 from gis.sample.load import load_sample  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The inspector the benchmark records visits as.
+INSPECTOR = "bench.inspector"
 
 
 def free_port() -> int:
@@ -49,20 +61,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def prepare(url: str) -> tuple[str, list[tuple[int, list[str]]]]:
-    """Load the demo, make an inspector with a token; return the token and, per active
-    segment, its id and the checklist item codes that apply to it."""
+def prepare(url: str, load_demo: bool = True) -> tuple[str, list[tuple[int, list[str]]]]:
+    """Load the demo (unless ``load_demo`` is false), make the inspector ``bench.inspector``
+    (when missing) with a token; return the token and, per active segment (at most 10,000,
+    seeded random), its id and the checklist item codes that apply to it."""
     engine = make_engine(url)
     with transaction(engine, actor="bench") as session:
-        load_sample(session, demo_directory())
-        create_user(session, "bench.inspector", "Bench Inspector", Role.INSPECTOR)
-        token, _ = issue_token(session, "bench.inspector", 1)
+        if load_demo:
+            load_sample(session, demo_directory())
+        if session.scalar(select(User.id).where(User.username == INSPECTOR)) is None:
+            create_user(session, INSPECTOR, "Bench Inspector", Role.INSPECTOR)
+        token, _ = issue_token(session, INSPECTOR, 1)
         version = version_in_force(session, datetime.now(UTC).date())
         codes = {p: [i.code for i in items_for(version, p)] for p in ("overhead", "underground")}
         rows = session.execute(text(
-            "SELECT id, placement FROM cable_segments WHERE lifecycle = 'active' ORDER BY id"
+            "SELECT id, placement FROM cable_segments WHERE lifecycle = 'active'"
+            " ORDER BY md5(id::text) LIMIT 10000"
         )).all()
-        session.execute(text("ANALYZE"))
+        if load_demo:
+            session.execute(text("ANALYZE"))
     engine.dispose()
     return token, [(sid, codes[placement]) for sid, placement in rows]
 
@@ -98,35 +115,49 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=1000, method="inclusive")[int(q * 10) - 1]
 
 
+def concurrent(port: int, token: str, segments: list, clients: int, per_client: int,
+               seed: int = 1) -> tuple[list[float], list[str], float]:
+    """``clients`` inspectors POST ``per_client`` visits each, all starting together; the
+    latencies (ms), errors and seconds."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    barrier = threading.Barrier(clients)
+    threads = [threading.Thread(target=client, args=(port, token, segments, per_client,
+                                                     seed + n, latencies, errors, barrier))
+               for n in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, errors, time.perf_counter() - started
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--visits", type=int, default=40, help="visits per client")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--warm-up", type=int, default=5,
+                        help="visits per client before the timed run (same concurrency)")
+    parser.add_argument("--database-url", default=None,
+                        help="an existing database to record on (default: a throwaway demo)")
     args = parser.parse_args()
 
-    url, drop = fresh_database()
+    if args.database_url:
+        url, drop = args.database_url, (lambda: None)
+    else:
+        url, drop = fresh_database()
     server = None
     try:
-        token, segments = prepare(url)
+        token, segments = prepare(url, load_demo=not args.database_url)
         port = free_port()
         server = start_server(url, port, args.workers,
                               env={"TELECOM_GIS_PHOTO_DIR": str(OUT / "photos")})
-        warm_lat: list[float] = []
-        warm_err: list[str] = []
-        client(port, token, segments, 20, 0, warm_lat, warm_err, threading.Barrier(1))
-        latencies: list[float] = []
-        errors: list[str] = []
-        barrier = threading.Barrier(args.clients)
-        threads = [threading.Thread(target=client, args=(port, token, segments, args.visits,
-                                                         n + 1, latencies, errors, barrier))
-                   for n in range(args.clients)]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        seconds = time.perf_counter() - started
+        _, warm_err, _ = concurrent(port, token, segments, args.clients, args.warm_up,
+                                    seed=10_000)
+        latencies, errors, seconds = concurrent(port, token, segments, args.clients,
+                                                args.visits)
     finally:
         if server is not None:
             server.terminate()
@@ -137,7 +168,8 @@ def main() -> int:
         "when": datetime.now().isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform()},
-        "clients": args.clients, "workers": args.workers, "requests": len(latencies),
+        "clients": args.clients, "workers": args.workers, "warm_up": args.warm_up,
+        "requests": len(latencies),
         "errors": len(errors) + len(warm_err), "seconds": round(seconds, 2),
         "visits_per_second": round(len(latencies) / seconds, 1),
         "latency_ms": {name: round(value, 1) for name, value in (
