@@ -54,6 +54,25 @@ def test_ogr2ogr_reads_every_segment(live_server, admin_token, tmp_path):
             " WHERE s.id = :id", id=int(segment_id))
 
 
+#: The table (and condition) behind each collection, to count its features.
+TABLES = {"segments": "cable_segments", "routes": "cable_routes", "structures": "structures",
+          "visits": "inspections", "violations": "violations",
+          "communes": "admin_units WHERE level = 'commune'"}
+
+
+def test_ogr2ogr_reads_every_collection(live_server, admin_token, tmp_path):
+    out = tmp_path / "all.gpkg"
+    _gdal(OGR2OGR, "-f", "GPKG", str(out), f"OAPIF:{live_server.url}/ogc", "-oo",
+          "PAGE_SIZE=1000", token=admin_token)
+    with sqlite3.connect(out) as db:
+        layers = {row[0] for row in db.execute("SELECT table_name FROM gpkg_contents")}
+        counts = {cid: db.execute(f'SELECT count(*) FROM "{cid}"').fetchone()[0]
+                  for cid in COLLECTION_IDS if cid in layers}
+    assert layers == set(COLLECTION_IDS)
+    for cid in COLLECTION_IDS:
+        assert counts[cid] == live_server.scalar(f"SELECT count(*) FROM {TABLES[cid]}"), cid
+
+
 def test_ogr2ogr_as_an_operator_reads_only_its_segments(live_server, tmp_path):
     token = live_server.token("vnpt.baocao")
     out = tmp_path / "vnpt.gpkg"
@@ -76,9 +95,6 @@ def test_owslib_reads_every_collection_with_paging(live_server, admin_token):
     assert len(api.conformance()["conformsTo"]) > 5
     listed = [c["id"] for c in api.collections()["collections"]]
     assert listed == COLLECTION_IDS
-    tables = {"segments": "cable_segments", "routes": "cable_routes",
-              "structures": "structures", "visits": "inspections", "violations": "violations",
-              "communes": "admin_units WHERE level = 'commune'"}
     for cid in COLLECTION_IDS:
         assert api.collection(cid)["id"] == cid
         first = api.collection_items(cid, limit=500)
@@ -91,7 +107,7 @@ def test_owslib_reads_every_collection_with_paging(live_server, admin_token):
             seen += [f["id"] for f in page["features"]]
             after = next((link for link in page["links"] if link["rel"] == "next"), None)
         assert len(seen) == len(set(seen))
-        assert len(seen) == live_server.scalar(f"SELECT count(*) FROM {tables[cid]}"), cid
+        assert len(seen) == live_server.scalar(f"SELECT count(*) FROM {TABLES[cid]}"), cid
     bbox = api.collection_items("segments", bbox=[106.33, 20.44, 106.34, 20.45], limit=10000)
     assert 0 < bbox["numberReturned"] < 3000
     queryables = api.collection_queryables("segments")
