@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -20,13 +20,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from gis.cli.common import actor, console, err_console, fail, get_engine, progress_bar
 from gis.db import transaction
 from gis.errors import GisError, ValidationFailed
-from gis.importers import (
-    SUPPORTED_FORMATS,
-    ImportOptions,
-    ImportReport,
-    RowProblem,
-    import_segments,
-)
+from gis.importers.options import SUPPORTED_FORMATS, ImportOptions
+
+if TYPE_CHECKING:
+    from gis.importers import ImportReport, RowProblem
 
 #: Problems shown on screen; the rest go to --report.
 SHOWN_PROBLEMS = 30
@@ -99,6 +96,8 @@ def import_command(
         dry_run=dry_run,
         layer=layer,
     )
+    from gis.importers.pipeline import import_segments  # the heavy part, only when importing
+
     engine = get_engine()
     try:
         with (

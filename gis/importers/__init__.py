@@ -21,12 +21,35 @@ Example::
         report = import_segments(session, "vnpt.gpkg", ImportOptions(operator="VNPT"))
 """
 
-from gis.importers.mapping import Mapping, read_mapping
-from gis.importers.options import ImportOptions, ImportOptionsError
-from gis.importers.pipeline import import_segments
-from gis.importers.reading import SUPPORTED_FORMATS
-from gis.importers.report import ImportReport, RowProblem
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+# Light names load with the package; the reading and writing machinery (pandas, pyogrio,
+# pyarrow, geopandas: ~160 MiB) only when first used, so that `telecom-gis export` or `users`
+# do not carry it (PEP 562).
+from gis.importers.options import SUPPORTED_FORMATS, ImportOptions, ImportOptionsError
 from gis.progress import ProgressFn
+
+if TYPE_CHECKING:
+    from gis.importers.mapping import Mapping, read_mapping
+    from gis.importers.pipeline import import_segments
+    from gis.importers.report import ImportReport, RowProblem
+
+_LAZY = {
+    "Mapping": "gis.importers.mapping",
+    "read_mapping": "gis.importers.mapping",
+    "import_segments": "gis.importers.pipeline",
+    "ImportReport": "gis.importers.report",
+    "RowProblem": "gis.importers.report",
+}
+
+
+def __getattr__(name: str):
+    """Load the heavier names on first use."""
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'gis.importers' has no attribute {name!r}")
+
 
 __all__ = [
     "SUPPORTED_FORMATS",

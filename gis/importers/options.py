@@ -8,6 +8,18 @@ from pathlib import Path
 
 from gis.errors import GisError
 
+#: File name endings the importer reads, and what they are.
+SUPPORTED_FORMATS: dict[str, str] = {
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".gpkg": "GeoPackage",
+    ".zip": "zipped Shapefile",
+    ".shp": "Shapefile",
+    ".kml": "KML",
+    ".fgb": "FlatGeobuf",
+    ".csv": "CSV with a WKT column",
+}
+
 
 class ImportOptionsError(GisError):
     """An import option is unusable (unknown ``--operator``, effective date in the future ...)."""

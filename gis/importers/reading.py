@@ -27,18 +27,7 @@ from pyproj import CRS
 from gis.errors import ImportFileError, MappingError
 from gis.importers.cells import as_text
 from gis.importers.mapping import Mapping
-
-#: File name endings the importer reads, and what they are.
-SUPPORTED_FORMATS: dict[str, str] = {
-    ".geojson": "GeoJSON",
-    ".json": "GeoJSON",
-    ".gpkg": "GeoPackage",
-    ".zip": "zipped Shapefile",
-    ".shp": "Shapefile",
-    ".kml": "KML",
-    ".fgb": "FlatGeobuf",
-    ".csv": "CSV with a WKT column",
-}
+from gis.importers.options import SUPPORTED_FORMATS
 
 _EWKT_SRID = re.compile(r"^\s*SRID=(\d+)\s*;\s*", re.IGNORECASE)
 
