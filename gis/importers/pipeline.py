@@ -61,6 +61,7 @@ def import_segments(
 
     report_progress("validating", 0, len(layer))
     texts = read_fields(layer, mapping, options.operator)
+    _one_import_at_a_time(session)
     lookups = _lookups(session, texts.get("route_code"))
     effective_date = _effective_date(options, lookups)
     _check_operator_option(options.operator, lookups)
@@ -213,3 +214,15 @@ def _sha256(file: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+#: Key of the transaction-level advisory lock that imports take (any fixed bigint).
+IMPORT_LOCK_KEY = 0x7465_6C65_636F_6D01
+
+
+def _one_import_at_a_time(session: Session) -> None:
+    """Wait for any other import's transaction to end before reading the network. Two imports
+    at once could deadlock (a bulk load drops foreign keys, which locks ``operators``, while
+    the other has read it) or both COPY a new source and fail on its unique key; one after the
+    other, the second sees the first's rows and merges. Released at commit or rollback."""
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK_KEY})

@@ -9,6 +9,7 @@ import shapely
 from sqlalchemy import select, text
 
 from gis.importers import ImportOptions, ImportOptionsError, import_segments
+from gis.importers.pipeline import IMPORT_LOCK_KEY
 from gis.models import CableSegment, SegmentState
 from tests.importers.network import add_operators, network, stored_segments, table_counts, write
 
@@ -173,3 +174,13 @@ def test_planner_setting_is_restored_after_writing(session, tmp_path):
     session.execute(text("SET LOCAL work_mem = '7MB'"))
     import_segments(session, write(network(), tmp_path, "gpkg"), ImportOptions(source="net"))
     assert session.execute(text("SHOW work_mem")).scalar_one() == "7MB"
+
+
+def test_an_import_holds_the_import_lock_until_its_transaction_ends(session, engine, imported):
+    """Imports run one after the other: another import (another connection) cannot take the
+    lock while this transaction, which imported, is open."""
+    with engine.connect() as other:
+        taken = other.execute(text("SELECT pg_try_advisory_xact_lock(:key)"),
+                              {"key": IMPORT_LOCK_KEY}).scalar_one()
+        other.rollback()
+    assert taken is False
