@@ -28,8 +28,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     session = request.app.state.sessions()
     try:
         yield session
-    except Exception:
-        await run_in_threadpool(session.close)  # rolls back
+    except BaseException:  # an error, or the request cancelled: roll back, give it back
+        await run_in_threadpool(session.close)
         raise
     if session.in_transaction():
         await run_in_threadpool(_commit, session)

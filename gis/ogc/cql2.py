@@ -4,7 +4,7 @@ pygeofilter parses the text into an AST; this module walks it and writes SQL ove
 collection's relation ``p``, accepting only the collection's queryable properties (and
 ``geometry``) and these operators: ``=``, ``<>``, ``<``, ``<=``, ``>``, ``>=``, ``LIKE``,
 ``BETWEEN``, ``IN``, ``IS [NOT] NULL``, ``AND``, ``OR``, ``NOT`` and ``S_INTERSECTS`` with a WKT
-geometry (or ``BBOX``/``ENVELOPE``) in ``filter-crs`` (default CRS84). Every literal is a bound
+geometry (or ``BBOX``) in ``filter-crs`` (default CRS84). Every literal is a bound
 parameter; property names come from the whitelist, never from the text. Anything else raises
 :func:`gis.errors.invalid` naming ``filter``.
 """
@@ -16,12 +16,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
+import shapely
 from pygeofilter import ast, values
 from pygeofilter.parsers.cql2_text import parse
 
 from gis.errors import invalid
 from gis.ogc.collections import Collection
 from gis.ogc.crs import CRS84, OgcCrs
+
+#: Largest PostgreSQL bigint: a bigger integer literal is refused, not sent.
+_INT8_MAX = 2**63 - 1
 
 #: The name a filter uses for the features' geometry.
 GEOMETRY = "geometry"
@@ -104,6 +109,8 @@ class _Translator:
                          else datetime.fromisoformat(value.replace("Z", "+00:00")))
             except ValueError:
                 raise invalid("filter", f"{value!r} is not a {kind}") from None
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _INT8_MAX:
+            raise invalid("filter", f"the number {value} is out of range")
         pg_type = "bigint" if kind == "number" and isinstance(value, int) else _PG_TYPES[kind]
         return f"CAST({self.bind(value)} AS {pg_type})"
 
@@ -134,6 +141,14 @@ class _Translator:
             node = _bbox(node.arguments)
         if isinstance(node, (values.Geometry, values.Envelope)):
             text = json.dumps(self.crs.storage_geometry(node.geometry))
+            try:  # GEOS must be able to build it (closed rings, finite coordinates)
+                shape = shapely.from_geojson(text)
+            except shapely.errors.GEOSException as exc:
+                raise invalid("filter", f"the geometry of S_INTERSECTS is not valid: {exc}"
+                              ) from None
+            if not shapely.is_valid_input(shape) or not np.isfinite(
+                    shapely.get_coordinates(shape)).all():
+                raise invalid("filter", "the geometry of S_INTERSECTS is not valid")
             return f"ST_SetSRID(ST_GeomFromGeoJSON({self.bind(text)}), 4326)"
         raise invalid("filter", "S_INTERSECTS needs the property geometry and a WKT geometry")
 

@@ -131,9 +131,19 @@ def _moment(text: str, *, end: bool) -> datetime | None:
     if "T" not in text.upper():
         day = date.fromisoformat(text)
         moment = datetime.combine(day, time.min, _LOCAL)
-        return moment + timedelta(days=1, microseconds=-1) if end else moment
+        try:  # the first and last instants of the day, also in UTC
+            moment = moment + timedelta(days=1, microseconds=-1) if end else moment
+            moment.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("out of range") from None
+        return moment
     moment = datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=_LOCAL)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=_LOCAL)
+    try:  # every moment must be expressible in UTC and in Vietnam time (year 1..9999)
+        moment.astimezone(UTC), moment.astimezone(_LOCAL)
+    except OverflowError:
+        raise ValueError("out of range") from None
+    return moment
 
 
 def parse_datetime(value: str | None) -> When | None:

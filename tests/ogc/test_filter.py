@@ -87,6 +87,8 @@ def test_filter_on_other_collections(client, ogc):
     ("geometry = 'x'", "geometry can only be used in S_INTERSECTS"),
     ("1 = 1", "needs a property"),
     ("operator ILIKE 'v%'", None),
+    ("S_INTERSECTS(geometry, POLYGON((106 20,107 20,107 21)))", "is not valid"),
+    ("length_m = 99999999999999999999", "out of range"),
 ])
 def test_bad_filters_are_400_naming_filter(client, ogc, cql, reason):
     response = client.get(items_url("segments"), params={"filter": cql},

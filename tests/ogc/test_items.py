@@ -171,6 +171,16 @@ def test_datetime_for_segments_is_one_date_not_in_the_future(client, ogc):
     assert problem_field(interval) == "query.datetime"
 
 
+@pytest.mark.parametrize(("collection", "when"), [
+    ("visits", "0001-01-01"), ("segments", "9999-12-31T23:59:59Z"),
+    ("communes", "9999-12-31T23:59:59Z"), ("violations", "0001-01-01T00:00:00/.."),
+])
+def test_datetime_at_the_ends_of_the_calendar_is_a_400(client, ogc, collection, when):
+    response = client.get(items_url(collection), params={"datetime": when},
+                          headers=ogc.auth("admin"))
+    assert problem_field(response) == "query.datetime"
+
+
 def test_datetime_selects_visits_violations_and_communes_by_their_dates(client, ogc):
     headers = ogc.auth("admin")
     visits = all_pages(client, "visits", headers, datetime="2024-03-02/2024-04-30")
