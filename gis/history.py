@@ -12,13 +12,25 @@ from datetime import date
 from typing import Literal
 
 from geoalchemy2 import functions as gf
-from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy import Select, and_, case, func, literal, or_, select, text
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session, aliased
 
 from gis.choices import DEFAULT_KIND, KINDS_BY_PLACEMENT, Lifecycle, Placement, PlacementKind
+from gis.compliance.rules import local_today
 from gis.errors import NotFoundError
 from gis.models import AdminUnit, CableSegment, Operator, SegmentState
+
+
+def is_current(session: Session, as_of: date) -> bool:
+    """True when no state row is dated after ``as_of``: each segment's state on ``as_of`` is
+    then its own current columns (the history trigger keeps them equal to its latest row), and
+    the history need not be scanned. From today on there is nothing to look up: the database
+    refuses state rows dated in the future."""
+    if as_of >= local_today():
+        return True
+    latest = session.scalar(text("SELECT max(effective_date) FROM segment_states"))
+    return latest is None or latest <= as_of
 
 
 def latest_states(as_of: date) -> Select:

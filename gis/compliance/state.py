@@ -29,8 +29,8 @@ from gis.compliance.rules import (
 )
 from gis.compliance.violations import violation_facts
 from gis.errors import NotFoundError
-from gis.history import latest_states, state_as_of
-from gis.models import AdminUnit, CableSegment, Inspection, Operator, SegmentState, Violation
+from gis.history import is_current, latest_states, state_as_of
+from gis.models import AdminUnit, CableSegment, Inspection, Operator, Violation
 
 GroupBy = Literal["operator", "commune"]
 
@@ -128,8 +128,7 @@ def compliance_summary(
         .select_from(CableSegment)
         .join(states, states.c.segment_id == CableSegment.id)
     )
-    latest = session.scalar(select(func.max(SegmentState.effective_date)))
-    if latest is None or latest <= as_of:
+    if is_current(session, as_of):
         stmt = stmt.where(CableSegment.lifecycle == Lifecycle.ACTIVE.value)
     else:
         in_force = latest_states(as_of).subquery("in_force")

@@ -47,7 +47,7 @@ from gis.compliance.rules import (
     violation_state_sql,
 )
 from gis.errors import FieldIssue, invalid, invalid_fields
-from gis.history import state_row_sql
+from gis.history import is_current, state_row_sql
 from gis.queries import lookups
 from gis.queries.plans import list_plans, plan_progress
 
@@ -302,9 +302,7 @@ def map_segments(
     ``commune``: a map of them would be too heavy to send and draw (about 40 bytes of HTML and
     10 µs of drawing per segment), so the caller must narrow it."""
     _fast_queries(session)
-    latest = session.scalar(text("SELECT max(effective_date) FROM segment_states"))
-    current = latest is None or latest <= scope.as_of
-    sql = _segments_sql(scope, current, history, compliance)
+    sql = _segments_sql(scope, is_current(session, scope.as_of), history, compliance)
     params = _params(scope, stale_after_days=stale_after_days)
     if max_segments is not None:
         sql += "\n     LIMIT :fetch"

@@ -38,7 +38,7 @@ from gis.compliance.rules import (
     segment_states_sql,
 )
 from gis.errors import NotFoundError, invalid
-from gis.history import state_row_sql
+from gis.history import is_current, state_row_sql
 from gis.queries import lookups
 from gis.queries.common import DEFAULT_LIMIT, BBox, FeaturePage, page_of
 
@@ -264,9 +264,8 @@ def select_segments(
     as_of = check_as_of(as_of)
     where, params = _conditions(session, flt, as_of, stale_after_days)
     params.update(as_of=as_of, stale_after_days=stale_after_days)
-    latest = session.scalar(text("SELECT max(effective_date) FROM segment_states"))
-    current = latest is None or latest <= as_of
-    return Selection(tuple(where), params, current, flt.compliance is not None, as_of)
+    return Selection(tuple(where), params, is_current(session, as_of),
+                     flt.compliance is not None, as_of)
 
 
 def segments_query(

@@ -16,8 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.choices import Lifecycle
-from gis.compliance.rules import local_today
-from gis.history import state_row_sql
+from gis.history import is_current, state_row_sql
 from gis.queries.map_data import MapFilter, MapScope, placement_class_sql, resolve_filter
 from gis.tiles.grid import Band, TileCoord
 
@@ -58,15 +57,6 @@ def tile_request(session: Session, tile: TileCoord, *, as_of: date | None = None
     ``confined``: the session is an operator's user's (:func:`gis.auth.bind_principal`)."""
     scope = resolve_filter(session, MapFilter(as_of=as_of, operators=operators))
     return TileRequest(tile, scope, confined)
-
-
-def is_current(session: Session, as_of: date) -> bool:
-    """True when no state row is dated after ``as_of`` (the segments' columns are the state
-    then). Today needs no look: no state row is dated in the future."""
-    if as_of >= local_today():
-        return True
-    latest = session.scalar(text("SELECT max(effective_date) FROM segment_states"))
-    return latest is None or latest <= as_of
 
 
 def _where(scope: MapScope) -> str:

@@ -16,9 +16,10 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.choices import Lifecycle
+from gis.history import is_current
 from gis.queries import map_data
 from gis.queries.map_data import MapScope, MapSegments, placement_class_sql
-from gis.tiles.query import STATE_AS_OF, STATE_CURRENT, is_current
+from gis.tiles.query import STATE_AS_OF, STATE_CURRENT
 
 
 @dataclass(frozen=True)
