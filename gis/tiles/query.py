@@ -73,20 +73,24 @@ def _segments(request: TileRequest) -> str:
 
 
 def _features_sql(band: Band, source: str, state: str, where: str) -> str:
-    """One feature per segment (feature id = segment id). The route code is looked up per
-    segment: a join would hash every route of the province for a few thousand segments."""
+    """One feature per segment (feature id = segment id). The route code is a lateral lookup
+    that PostgreSQL memoizes (a tile's segments share a few hundred routes: ~90 % cache hits);
+    a plain join would hash every route of the province for a few thousand segments, a
+    scalar subquery probes the index once per segment. ``length_m`` is rounded in double
+    precision: through ``numeric`` it cost a fifth of a z14 tile."""
     return f"""
     WITH {_TILE}
     SELECT ST_AsMVT(f, '{LAYER}', {band.extent}, 'geom', 'id') FROM (
-      SELECT s.id, o.code AS operator,
-             (SELECT r.code FROM cable_routes r WHERE r.id = s.route_id) AS route,
+      SELECT s.id, o.code AS operator, r.code AS route,
              {placement_class_sql("st")} AS class,
-             st.placement_kind AS kind, round(s.length_m::numeric, 1)::float8 AS length_m,
+             st.placement_kind AS kind, round(s.length_m * 10) / 10 AS length_m,
              st.since::text AS since,
              ST_AsMVTGeom(s.geom, tile.bounds, {band.extent}, {band.buffer}, true) AS geom
         FROM tile CROSS JOIN {source}
         {state}
         JOIN operators o ON o.id = s.operator_id
+        LEFT JOIN LATERAL (SELECT code FROM cable_routes WHERE id = s.route_id OFFSET 0) r
+          ON true
        WHERE {where}) f"""
 
 
