@@ -30,10 +30,16 @@ POOL_OVERFLOW = 20
 
 
 def make_engine(url: str, **kwargs) -> Engine:
-    """Create an engine for ``url`` (pool pre-ping on, so a restarted server is survived)."""
+    """Create an engine for ``url``.
+
+    No pre-ping: checking each pooled connection with ``SELECT 1`` before use is one more
+    round trip on every request. When PostgreSQL has restarted, the first statement on a
+    stale connection fails instead (the API answers 503 with ``Retry-After``); SQLAlchemy
+    then discards every connection opened before the failure, so the requests after it
+    reconnect by themselves."""
     kwargs.setdefault("pool_size", POOL_SIZE)
     kwargs.setdefault("max_overflow", POOL_OVERFLOW)
-    return create_engine(normalise_url(url), pool_pre_ping=True, **kwargs)
+    return create_engine(normalise_url(url), **kwargs)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

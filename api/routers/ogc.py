@@ -168,6 +168,7 @@ def list_items(
     body = items.with_members(
         '{"type":"FeatureCollection","features":[' + page.features + "]}",
         numberReturned=page.returned, timeStamp=items.timestamp(), links=links)
+    session.commit()  # here, in this thread: one thread-pool hop less than the dependency's
     return _geojson(body, out_crs)
 
 
@@ -195,4 +196,5 @@ def get_item(
     body = items.with_members(feature, links=[
         {"href": str(request.url), "rel": "self", "type": documents.GEOJSON},
         {"href": href, "rel": "collection", "type": documents.JSON}])
+    session.commit()  # here, in this thread: one thread-pool hop less than the dependency's
     return _geojson(body, out_crs)

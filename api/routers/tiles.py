@@ -55,6 +55,7 @@ def segment_tile_route(
         checked = tile_request(session, tile, as_of=as_of, operators=tuple(operator or ()),
                                confined=principal.is_operator)
     data = segment_tile(session, checked)
+    session.commit()  # here, in this thread: one thread-pool hop less than the dependency's
     etag = '"' + hashlib.blake2b(data or b"", digest_size=12).hexdigest() + '"'
     headers = {"Cache-Control": CACHE_CONTROL, "ETag": etag, "Vary": "Authorization, Cookie"}
     if etag in request.headers.get("if-none-match", ""):

@@ -1,5 +1,8 @@
 """The API starts on the configured database and reports its health."""
 
+import time
+
+from sqlalchemy import text
 
 from api.main import create_app
 from gis.migrate import head_revision
@@ -75,3 +78,28 @@ def test_openapi_models_have_examples_and_labels(database_url):
     assert len(found) > 20
     unlabelled = [e["enum"] for e in found if "x-labels" not in e]
     assert unlabelled == []
+
+
+def test_a_lost_database_connection_is_a_503_then_the_api_reconnects(
+        committed_client, committed_engine):
+    """No pre-ping: a pooled connection whose server process has gone fails its request
+    with 503 and Retry-After (never a 500, never a hang), and the next request reconnects
+    by itself, as after a PostgreSQL restart."""
+    assert committed_client.get("/healthz").status_code == 200  # one pooled connection
+    app_engine = committed_client.app.state.engine
+    with app_engine.connect() as conn:  # the same pooled connection
+        pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    with committed_engine.connect() as conn:
+        assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+        for _ in range(200):  # the backend exits asynchronously
+            if not conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"),
+                                {"pid": pid}).scalar():
+                break
+            time.sleep(0.01)
+    lost = committed_client.get("/healthz")
+    assert lost.status_code == 503
+    assert lost.headers["Retry-After"] == "5"
+    assert lost.json()["type"].endswith("/database-unavailable")
+    again = committed_client.get("/healthz")
+    assert again.status_code == 200
+    assert again.json()["status"] == "ok"
