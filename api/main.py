@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import limits, openapi, problems
+from api import limits, openapi, problems, serving
 from api.routers import (
     audit,
     campaigns,
@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.database_url, connect_args={"options": SERVING_OPTIONS})
         app.state.engine = engine
         app.state.sessions = session_factory(engine)
+        serving.freeze_startup_objects()
         yield
         engine.dispose()
 

@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from api.serving import HTTP_PROTOCOL
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -20,6 +22,7 @@ def start_server(url: str, port: int, workers: int = 1,
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory",
          "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+         "--http", HTTP_PROTOCOL,
          "--log-level", "warning", "--no-access-log"],
         cwd=ROOT, env=child_env)
     deadline = time.monotonic() + 60
