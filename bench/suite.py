@@ -226,7 +226,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "0.54's shared socket lacks TCP_NODELAY and small answers wait "
                              "~40 ms for a delayed ACK")
     parser.add_argument("--boxes", type=int, default=200, help="fixed bbox requests")
-    parser.add_argument("--tiles", type=int, default=30, help="fixed tiles per zoom (at most)")
+    parser.add_argument("--tiles", type=int, default=100, help="fixed tiles per zoom (at most)")
     parser.add_argument("--points", type=int, default=200, help="fixed nearest requests")
     parser.add_argument("--clients", type=int, default=8, help="concurrency of the bbox run")
     parser.add_argument("--per-client", type=int, default=50,
