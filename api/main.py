@@ -59,10 +59,12 @@ TAGS = [
 ]
 
 
-#: Router modules, in the order their routes appear in the OpenAPI document.
+#: Router modules, in the order a request's path is matched against them: a linear walk, so
+#: the busiest paths come first (tiles, OGC items, nearest, visits: reaching the tiles after
+#: every other router took ~90 us a request). The API document groups routes by tag (TAGS).
 ROUTERS = (
-    pages, viewer, maps, segments, network, checklists, campaigns, inspections, violations,
-    penalties, placement_reports, compliance, dashboard, exports, ogc, tiles, users, audit,
+    tiles, ogc, segments, inspections, pages, viewer, maps, network, checklists, campaigns,
+    violations, penalties, placement_reports, compliance, dashboard, exports, users, audit,
     health,
 )
 
