@@ -69,6 +69,16 @@ def request_token(
     return None
 
 
+def required_token(
+    request: Request, credentials: HTTPAuthorizationCredentials | None
+) -> str:
+    """:func:`request_token`, or :class:`AuthError` (401) when the request carries none."""
+    token = request_token(request, credentials)
+    if token is None:
+        raise AuthError("this needs a bearer token (Authorization: Bearer <token>)")
+    return token
+
+
 def get_principal(
     request: Request,
     session: SessionDep,
@@ -77,13 +87,24 @@ def get_principal(
     """Authenticate the bearer token (or, for a GET, the page cookie) and bind the caller to
     this request's transaction (audit actor; row-level security for operator users). 401 when
     missing or invalid."""
-    token = request_token(request, credentials)
-    if token is None:
-        raise AuthError("this needs a bearer token (Authorization: Bearer <token>)")
-    return sign_in(session, token)
+    return sign_in(session, required_token(request, credentials))
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+async def get_token(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> str:
+    """The caller's token, not checked yet (no I/O; 401 when there is none). For the busiest
+    read routes (tiles, OGC items), which check it with :func:`gis.auth.sign_in` in their own
+    thread: one thread-pool hop less than :data:`PrincipalDep`, whose check runs in a thread
+    of its own before the route's."""
+    return required_token(request, credentials)
+
+
+TokenDep = Annotated[str, Depends(get_token)]
 
 
 class LoginRequired(Exception):

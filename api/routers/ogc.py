@@ -14,9 +14,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from api.deps import PrincipalDep, SessionDep, SettingsDep
+from api.deps import PrincipalDep, SessionDep, SettingsDep, TokenDep
 from api.problems import FieldProblem, ProblemError, problem_responses
 from api.schemas.common import INT8_MAX
+from gis.auth import sign_in
 from gis.errors import NotFoundError, ValidationFailed, invalid
 from gis.ogc import cql2, documents, items, openapi, params
 from gis.ogc.collections import COLLECTIONS, Collection
@@ -116,7 +117,7 @@ def queryables(_: PrincipalDep, request: Request, collection_id: CollectionId) -
 @router.get("/collections/{collectionId}/items", summary="Features (GeoJSON)",
             response_class=Response, responses=problem_responses(400, 401, 404))
 def list_items(
-    principal: PrincipalDep,
+    token: TokenDep,
     session: SessionDep,
     settings: SettingsDep,
     request: Request,
@@ -137,6 +138,7 @@ def list_items(
 ) -> Response:
     """Features by id as a GeoJSON FeatureCollection, `limit` at a time; follow the `next`
     (or `prev`) link. Segments carry their state on the `datetime` date (default today)."""
+    principal = sign_in(session, token)  # here, in the route's thread (see TokenDep)
     found = _collection(collection_id)
     with _bad_request():
         _check_parameters(request, ITEMS_PARAMETERS)
@@ -175,7 +177,7 @@ def list_items(
 @router.get("/collections/{collectionId}/items/{featureId}", summary="One feature (GeoJSON)",
             response_class=Response, responses=problem_responses(400, 401, 404))
 def get_item(
-    _: PrincipalDep,
+    token: TokenDep,
     session: SessionDep,
     settings: SettingsDep,
     request: Request,
@@ -184,6 +186,7 @@ def get_item(
     crs: Annotated[str | None, Query(description="CRS of the response geometry.")] = None,
 ) -> Response:
     """One feature (segments: today's state); 404 when it does not exist or is not yours."""
+    sign_in(session, token)  # here, in the route's thread (see TokenDep)
     found = _collection(collection_id)
     with _bad_request():
         _check_parameters(request, frozenset({"crs", "f"}))

@@ -11,8 +11,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from api.deps import PrincipalDep, SessionDep
+from api.deps import SessionDep, TokenDep
 from api.problems import fields_at, problem_responses
+from gis.auth import sign_in
 from gis.tiles import TileCoord, segment_tile, tile_request
 
 router = APIRouter(tags=["tiles"])
@@ -32,7 +33,7 @@ CACHE_CONTROL = "private, max-age=60"
         **problem_responses(401, 422)},
 )
 def segment_tile_route(
-    principal: PrincipalDep,
+    token: TokenDep,
     session: SessionDep,
     request: Request,
     z: Annotated[int, Path(description="Zoom level (0..22).", examples=[14])],
@@ -49,6 +50,7 @@ def segment_tile_route(
     (id, operator, route, class, kind, length_m, since), one aggregate per operator and
     placement class below (operator, class, segments, length_m). Bad `z`, `x`, `y`, `as_of`
     or `operator` is 422 naming it."""
+    principal = sign_in(session, token)  # here, in the route's thread (see TokenDep)
     with fields_at("path"):
         tile = TileCoord.checked(z, x, y)
     with fields_at("query"):
