@@ -253,8 +253,8 @@ def render(results: dict) -> str:
              f"(gis/sample/generate.py), loaded with its history in "
              f"{results['setup']['load_seconds']:.0f} s",
              f"- Servers on loopback, {c['workers']} uvicorn worker(s) each (the same uvicorn, "
-             "without uvloop/httptools; with several workers uvicorn 0.54 binds a socket "
-             "without TCP_NODELAY, which adds ~40 ms to small answers); every database "
+             "without uvloop/httptools; ours sets TCP_NODELAY itself, tipg's uvicorn 0.54 "
+             "would not with several workers); every database "
              "connection with `jit=off`, `max_parallel_workers_per_gather=0`; each "
              f"implementation warmed up with {c['warm_up']} requests before timing", ""]
     if results.get("failed"):

@@ -222,9 +222,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--segments", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--workers", type=int, default=1,
-                        help="uvicorn workers of our API and of tipg (each); above 1, uvicorn "
-                             "0.54's shared socket lacks TCP_NODELAY and small answers wait "
-                             "~40 ms for a delayed ACK")
+                        help="uvicorn workers of our API and of tipg (each); above 1, tipg's "
+                             "shared socket lacks TCP_NODELAY (ours sets it: api/serving.py) "
+                             "and its small answers wait ~40 ms for a delayed ACK")
     parser.add_argument("--boxes", type=int, default=200, help="fixed bbox requests")
     parser.add_argument("--tiles", type=int, default=100, help="fixed tiles per zoom (at most)")
     parser.add_argument("--points", type=int, default=200, help="fixed nearest requests")
