@@ -24,6 +24,7 @@ from api.routers import (
     pages,
     penalties,
     placement_reports,
+    segment_states,
     segments,
     tiles,
     users,
@@ -63,9 +64,9 @@ TAGS = [
 #: the busiest paths come first (tiles, OGC items, nearest, visits: reaching the tiles after
 #: every other router took ~90 us a request). The API document groups routes by tag (TAGS).
 ROUTERS = (
-    tiles, ogc, segments, inspections, pages, viewer, maps, network, checklists, campaigns,
-    violations, penalties, placement_reports, compliance, dashboard, exports, users, audit,
-    health,
+    tiles, ogc, segments, segment_states, inspections, pages, viewer, maps, network,
+    checklists, campaigns, violations, penalties, placement_reports, compliance, dashboard,
+    exports, users, audit, health,
 )
 
 

@@ -21,12 +21,13 @@ from sqlalchemy.orm import Session
 from gis.errors import invalid
 from gis.models import AuditEntry
 
-#: Tables whose writes are audited (the triggers created by migration 0003).
+#: Tables whose writes are audited (triggers of migration 0003; segment_states: the rows of
+#: segment edits only, migration 0005).
 AUDITED_TABLES = (
     "api_tokens", "campaign_communes", "campaign_inspectors", "campaign_operators", "campaigns",
     "checklist_items", "checklist_versions", "inspection_results", "inspections", "operators",
     "penalty_decisions", "penalty_violations", "photos", "placement_reports", "plan_routes",
-    "undergrounding_plans", "users", "violations",
+    "segment_states", "undergrounding_plans", "users", "violations",
 )
 
 #: Keys never shown from an image, even if a trigger were changed to keep them.

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.deps import PrincipalDep, SessionDep, SettingsDep
+from api.etags import etag
 from api.problems import fields_at, problem_responses
 from api.schemas.network import (
     GEOJSON,
@@ -24,6 +25,7 @@ from api.schemas.network import (
 from api.segment_params import AsOfQuery, SegmentFilterDep
 from gis.queries import nearest, segments
 from gis.queries.common import DEFAULT_LIMIT
+from gis.segment_edits import segment_version
 
 router = APIRouter(tags=["network"])
 
@@ -110,7 +112,10 @@ def get_segment(
     """The segment as a GeoJSON Feature, today: its state and compliance, every dated state
     (oldest first), its visits with result counts and photo completeness, and its violations
     that are not closed or withdrawn. 404 when it does not exist or belongs to another operator
-    than yours."""
+    than yours. The `ETag` header is the segment's version, for `If-Match` on an edit."""
     feature = segments.get_segment(session, segment_id, stale_after_days=settings.stale_after_days)
     detail = SegmentDetail.of(feature)
-    return Response(content=detail.model_dump_json(by_alias=True), media_type=GEOJSON)
+    # The version an edit must name in If-Match (POST /segments/{id}/states).
+    headers = {"ETag": etag(segment_version(session, segment_id))}
+    return Response(content=detail.model_dump_json(by_alias=True), media_type=GEOJSON,
+                    headers=headers)

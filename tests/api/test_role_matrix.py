@@ -113,6 +113,13 @@ def _token_id(client, world, session) -> int:
         {"u": user}).scalar_one()
 
 
+def _edit_state(client, world, session, who):
+    path = f"/segments/{world.seg_a.id}"
+    seen = client.get(path, headers=world.auth("admin")).headers["etag"]
+    return client.post(f"{path}/states", headers={**world.auth(who), "If-Match": seen}, json={
+        "effective_on": date.today().isoformat(), "tidied": True, "note": "tidied on site"})
+
+
 CASES = [
     Case("POST", "/campaigns", STAFF_WRITERS, lambda c, w, s, who: c.post(
         "/campaigns", headers=w.auth(who), json={
@@ -122,6 +129,7 @@ CASES = [
     Case("PUT", "/inspections/{inspection_id}/photos/{slot}", STAFF_WRITERS, _upload),
     Case("POST", "/penalty-decisions", STAFF_WRITERS, _penalty),
     Case("POST", "/placement-reports", OPERATORS_AND_ADMIN, _report),
+    Case("POST", "/segments/{segment_id}/states", STAFF_WRITERS, _edit_state),
     Case("POST", "/placement-reports/{report_id}/confirm", STAFF_WRITERS, _decide("confirm")),
     Case("POST", "/placement-reports/{report_id}/reject", STAFF_WRITERS, _decide("reject")),
     Case("POST", "/plans", PLANNERS,
