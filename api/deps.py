@@ -31,6 +31,24 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     except BaseException:  # an error, or the request cancelled: roll back, give it back
         await run_in_threadpool(session.close)
         raise
+    await _finish(session)
+
+
+async def get_read_session(request: Request) -> AsyncIterator[Session]:
+    """Like :func:`get_session`, on the read replica when one is configured
+    (``TELECOM_GIS_READ_DATABASE_URL``), else on the primary: for the routes whose answer may
+    lag the primary by the replica's delay (maps, tiles, exports, OGC API) and that write
+    nothing (a replica refuses writes)."""
+    session = request.app.state.read_sessions()
+    try:
+        yield session
+    except BaseException:
+        await run_in_threadpool(session.close)
+        raise
+    await _finish(session)
+
+
+async def _finish(session: Session) -> None:
     if session.in_transaction():
         await run_in_threadpool(_commit, session)
     else:
@@ -45,6 +63,7 @@ def _commit(session: Session) -> None:
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
 
 bearer = HTTPBearer(
     auto_error=False, description="API token issued with `telecom-gis users token`."
@@ -93,14 +112,27 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
+def get_read_principal(
+    request: Request,
+    session: ReadSessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """:func:`get_principal` on the read session: a route reading from the replica must sign
+    in there, so that row-level security confines an operator's user on that connection."""
+    return sign_in(session, required_token(request, credentials))
+
+
+ReadPrincipalDep = Annotated[Principal, Depends(get_read_principal)]
+
+
 async def get_token(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> str:
     """The caller's token, not checked yet (no I/O; 401 when there is none). For the busiest
-    read routes (tiles, OGC items), which check it with :func:`gis.auth.sign_in` in their own
-    thread: one thread-pool hop less than :data:`PrincipalDep`, whose check runs in a thread
-    of its own before the route's."""
+    read routes (tiles, OGC items), which check it with :func:`gis.auth.sign_in` on their own
+    (read) session in their own thread: one thread-pool hop less than
+    :data:`ReadPrincipalDep`, whose check runs in a thread of its own before the route's."""
     return required_token(request, credentials)
 
 

@@ -79,9 +79,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.database_url, connect_args={"options": SERVING_OPTIONS})
         app.state.engine = engine
         app.state.sessions = session_factory(engine)
+        read_engine = engine
+        if settings.read_database_url:  # a streaming replica for the lag-tolerant reads
+            read_engine = make_engine(settings.read_database_url,
+                                      connect_args={"options": SERVING_OPTIONS})
+        app.state.read_engine = read_engine
+        app.state.read_sessions = session_factory(read_engine)
         serving.freeze_startup_objects()
         yield
         engine.dispose()
+        if read_engine is not engine:
+            read_engine.dispose()
 
     app = FastAPI(
         title="telecom-gis",

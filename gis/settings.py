@@ -21,6 +21,14 @@ class Settings(BaseSettings):
         default=LOCAL_DATABASE_URL,
         description="SQLAlchemy URL of a PostgreSQL database with PostGIS (psycopg 3 driver).",
     )
+    read_database_url: str | None = Field(
+        default=None,
+        description=(
+            "SQLAlchemy URL of a streaming replica of database_url. When set, the reads that "
+            "tolerate a replica's lag (maps, tiles, exports, OGC API) go there and every write "
+            "to the primary; unset, everything uses database_url."
+        ),
+    )
     metric_crs: str = Field(
         default="EPSG:9209",
         description="Projected CRS for distances and buffers in metres (VN-2000 / TM-3 105-30).",

@@ -118,3 +118,21 @@ def new_cluster(**settings: str) -> Cluster:
         cluster.remove()
         raise
     return cluster
+
+
+def new_replica(primary: Cluster) -> Cluster:
+    """A hot-standby streaming replica of ``primary``: ``pg_basebackup -R`` (which writes the
+    primary's address and ``standby.signal``), then started on a port of its own. The caller
+    removes it."""
+    directory = Path(tempfile.mkdtemp(prefix="telecom-gis-pg-replica-"))
+    shutil.chown(directory, OS_USER, OS_USER)
+    replica = Cluster(directory, free_port(), {"fsync": "off", "hot_standby": "on"})
+    try:
+        as_postgres("pg_basebackup", "-D", str(replica.data), "-h", "127.0.0.1",
+                    "-p", str(primary.port), "-U", "postgres", "-R", "-X", "stream",
+                    "--checkpoint=fast", "--no-sync")
+        replica.start()
+    except BaseException:
+        replica.remove()
+        raise
+    return replica

@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from api.deps import PrincipalDep, SessionDep, SettingsDep, TokenDep
+from api.deps import ReadPrincipalDep, ReadSessionDep, SettingsDep, TokenDep
 from api.problems import FieldProblem, ProblemError, problem_responses
 from api.schemas.common import INT8_MAX
 from gis.auth import sign_in
@@ -68,28 +68,30 @@ def _check_parameters(request: Request, allowed: frozenset[str]) -> None:
 
 
 @router.get("", summary="OGC API landing page", responses=problem_responses(401))
-def landing(_: PrincipalDep, request: Request) -> JSONResponse:
+def landing(_: ReadPrincipalDep, request: Request) -> JSONResponse:
     """Links to the API definition, the conformance classes and the collections."""
     return JSONResponse(documents.landing(_base(request)))
 
 
 @router.get("/conformance", summary="OGC conformance classes",
             responses=problem_responses(401))
-def conformance(_: PrincipalDep) -> JSONResponse:
+def conformance(_: ReadPrincipalDep) -> JSONResponse:
     """The OGC API - Features and CQL2 conformance classes implemented."""
     return JSONResponse(documents.conformance())
 
 
 @router.get("/api", summary="OpenAPI 3.0 definition of the OGC API",
             responses=problem_responses(401))
-def api_definition(_: PrincipalDep, request: Request) -> JSONResponse:
+def api_definition(_: ReadPrincipalDep, request: Request) -> JSONResponse:
     """The OGC API's own OpenAPI 3.0 document (service-desc of the landing page)."""
     return JSONResponse(openapi.openapi_document(_base(request)), media_type=documents.OPENAPI)
 
 
 @router.get("/collections", summary="OGC collections with their extents",
             responses=problem_responses(401))
-def collections(_: PrincipalDep, session: SessionDep, request: Request) -> JSONResponse:
+def collections(
+    _: ReadPrincipalDep, session: ReadSessionDep, request: Request,
+) -> JSONResponse:
     """The six collections with their spatial and temporal extents and CRSs."""
     return JSONResponse(documents.collections_document(session, _base(request)))
 
@@ -97,7 +99,8 @@ def collections(_: PrincipalDep, session: SessionDep, request: Request) -> JSONR
 @router.get("/collections/{collectionId}", summary="One OGC collection",
             responses=problem_responses(401, 404))
 def collection(
-    _: PrincipalDep, session: SessionDep, request: Request, collection_id: CollectionId,
+    _: ReadPrincipalDep, session: ReadSessionDep, request: Request,
+    collection_id: CollectionId,
 ) -> JSONResponse:
     """The collection's description, extent and links."""
     found = _collection(collection_id)
@@ -107,7 +110,9 @@ def collection(
 
 @router.get("/collections/{collectionId}/queryables", summary="Queryables (JSON Schema)",
             responses=problem_responses(401, 404))
-def queryables(_: PrincipalDep, request: Request, collection_id: CollectionId) -> JSONResponse:
+def queryables(
+    _: ReadPrincipalDep, request: Request, collection_id: CollectionId,
+) -> JSONResponse:
     """The properties a CQL2 filter may use, as a JSON Schema."""
     found = _collection(collection_id)
     return JSONResponse(documents.queryables(_base(request), found),
@@ -118,7 +123,7 @@ def queryables(_: PrincipalDep, request: Request, collection_id: CollectionId) -
             response_class=Response, responses=problem_responses(400, 401, 404))
 def list_items(
     token: TokenDep,
-    session: SessionDep,
+    session: ReadSessionDep,
     settings: SettingsDep,
     request: Request,
     collection_id: CollectionId,
@@ -178,7 +183,7 @@ def list_items(
             response_class=Response, responses=problem_responses(400, 401, 404))
 def get_item(
     token: TokenDep,
-    session: SessionDep,
+    session: ReadSessionDep,
     settings: SettingsDep,
     request: Request,
     collection_id: CollectionId,

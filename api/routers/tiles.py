@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from api.deps import SessionDep, TokenDep
+from api.deps import ReadSessionDep, TokenDep
 from api.problems import fields_at, problem_responses
 from gis.auth import sign_in
 from gis.tiles import TileCoord, segment_tile, tile_request
@@ -34,7 +34,7 @@ CACHE_CONTROL = "private, max-age=60"
 )
 def segment_tile_route(
     token: TokenDep,
-    session: SessionDep,
+    session: ReadSessionDep,
     request: Request,
     z: Annotated[int, Path(description="Zoom level (0..22).", examples=[14])],
     x: Annotated[int, Path(description="Column, 0 at the west (0..2^z - 1).",

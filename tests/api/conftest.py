@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from api.deps import get_session
+from api.deps import get_read_session, get_session
 from api.main import create_app
 from gis.settings import Settings
 
@@ -87,6 +87,7 @@ def app(settings, connection):
                     " set_config('telecom_gis.actor', '', true)"))
 
     application.dependency_overrides[get_session] = session_in_test_transaction
+    application.dependency_overrides[get_read_session] = session_in_test_transaction
     application.add_middleware(RouteRecorder)
     return application
 
