@@ -72,6 +72,9 @@ def live_database_url(demo_database_url: str) -> Iterator[str]:
     admin = _admin_engine(demo_database_url)
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        # A copy does not inherit its template's ALTER DATABASE settings (migration 0003's
+        # time zone): set it again, or "today" is UTC's date on the live server.
+        conn.execute(text(f"ALTER DATABASE \"{name}\" SET timezone TO 'Asia/Ho_Chi_Minh'"))
     try:
         yield make_url(demo_database_url).set(database=name).render_as_string(False)
     finally:
