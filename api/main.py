@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from api import limits, openapi, problems, serving
 from api.routers import (
@@ -31,6 +32,8 @@ from api.routers import (
     viewer,
     violations,
 )
+from api.security_headers import SecurityHeaders
+from api.throttle import SignInThrottle
 from gis.db import make_engine, session_factory
 from gis.settings import Settings, get_settings
 
@@ -113,6 +116,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         json_limit=JSON_BODY_LIMIT,
         upload_limit=settings.photo_max_bytes + 64 * 1024,
     )
+    app.add_middleware(SignInThrottle)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
+            allow_methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-Match",
+                           "If-None-Match"],
+            expose_headers=["ETag", "Location", "Retry-After", "Idempotency-Replayed",
+                            "Content-Crs"])
+    app.add_middleware(SecurityHeaders, tile_url=settings.tile_url)  # outermost: on every answer
     pages.install(app)
     for module in ROUTERS:
         app.include_router(module.router)

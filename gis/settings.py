@@ -68,6 +68,13 @@ class Settings(BaseSettings):
         ),
     )
     token_days: int = Field(default=180, gt=0, description="Days a new API token stays valid.")
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Origins (e.g. [\"https://gis.sokhcn.example.vn\"], a JSON list) whose pages may "
+            "call the API from a browser. Empty (the default): no cross-origin calls at all."
+        ),
+    )
     cookie_secure: bool = Field(
         default=False,
         description="Mark the pages' session cookie Secure (set true when served over HTTPS).",
