@@ -5,7 +5,8 @@ request allowed to leave the machine.
 Every page request is checked: a request to any host but the live server is aborted and
 recorded, and the test fails at teardown unless it went to the base-map tile host (tiles are
 allowed to fail: the maps must still draw the network without them). Uncaught page errors fail
-the test too.
+the test too, and so does anything the pages' Content-Security-Policy refuses (test code waits
+with function predicates, ``"() => ..."``: a bare expression would need ``eval``).
 """
 
 from __future__ import annotations
@@ -97,6 +98,8 @@ def browser_context(browser, live_server: LiveServer) -> Iterator:
     assert not traffic.non_tile_external(), (
         f"requests left the machine: {traffic.non_tile_external()}")
     assert not traffic.page_errors, f"uncaught errors in the page: {traffic.page_errors}"
+    refused = [e for e in traffic.console_errors if "Content Security Policy" in e]
+    assert not refused, f"the pages' Content-Security-Policy refused: {refused}"
 
 
 @pytest.fixture

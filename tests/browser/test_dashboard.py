@@ -25,7 +25,7 @@ CHARTS_JS = """() => Array.from(document.querySelectorAll("canvas[id^='chart-']"
 
 def _open_dashboard(page, url: str = "/dashboard"):
     page.goto(url)
-    page.wait_for_function("window.telecomGisDashboard && "
+    page.wait_for_function("() => window.telecomGisDashboard && "
                            "window.telecomGisDashboard.charts().length > 0")
 
 
@@ -57,7 +57,7 @@ def test_the_language_switch_relabels_texts_numbers_and_charts(page, login):
     assert page.evaluate("localStorage.getItem('telecom-gis-lang')") == "en"
     assert len(page.evaluate(CHARTS_JS)) == 11  # redrawn, not lost
     page.reload()
-    page.wait_for_function("window.telecomGisDashboard")
+    page.wait_for_function("() => window.telecomGisDashboard")
     assert page.locator("#lang-toggle").inner_text() == "Tiếng Việt"  # the choice is kept
     page.click("#lang-toggle")
     assert page.evaluate("Chart.getChart('chart-network').data.datasets[0].label") == "Cáp ngầm"

@@ -22,7 +22,7 @@ USER = "quantri"
 def open_map(page, path: str) -> dict:
     """Go to ``path`` and wait until the map says it has drawn; its counters."""
     page.goto(path)
-    page.wait_for_function("window.telecomGis && window.telecomGis.ready", timeout=WAIT_MS)
+    page.wait_for_function("() => window.telecomGis && window.telecomGis.ready", timeout=WAIT_MS)
     return page.evaluate("({drawn: telecomGis.drawn, segments: telecomGis.segments,"
                          " communes: telecomGis.communes, violations: telecomGis.violations,"
                          " overdue: telecomGis.overdue})")
@@ -149,7 +149,7 @@ def test_standalone_file_draws_with_nothing_but_itself(page, live_server):
         standalone = build_progress_map(session, MapFilter(as_of=date(2024, 12, 31)),
                                         settings=live_server.settings).render("inline")
     page.set_content(standalone)
-    page.wait_for_function("window.telecomGis && window.telecomGis.ready", timeout=WAIT_MS)
+    page.wait_for_function("() => window.telecomGis && window.telecomGis.ready", timeout=WAIT_MS)
     [total] = figures(live_server, date(2024, 12, 31), group_by="total")
     assert page.evaluate("telecomGis.drawn") == total.segments
     assert painted_pixels(page) > 5000

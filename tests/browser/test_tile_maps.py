@@ -54,7 +54,7 @@ def test_progress_map_above_the_threshold_draws_from_tiles(page, login, live_ser
     login("quantri")
     answers = tile_answers(page)
     page.goto("/maps/progress")
-    page.wait_for_function("window.telecomGis && window.telecomGis.ready", timeout=WAIT_MS)
+    page.wait_for_function("() => window.telecomGis && window.telecomGis.ready", timeout=WAIT_MS)
     state = page.evaluate("({tiles: telecomGis.tiles, segments: telecomGis.segments})")
     active = live_server.scalar("SELECT count(*) FROM cable_segments WHERE lifecycle = 'active'")
     assert state == {"tiles": True, "segments": active}
@@ -79,7 +79,7 @@ def test_progress_map_above_the_threshold_draws_from_tiles(page, login, live_ser
 def test_zoomed_in_a_tile_tooltip_tells_the_segment(page, login, live_server):
     login("quantri")
     page.goto("/maps/progress")
-    page.wait_for_function("window.telecomGis && window.telecomGis.ready", timeout=WAIT_MS)
+    page.wait_for_function("() => window.telecomGis && window.telecomGis.ready", timeout=WAIT_MS)
     segment_id, lon, lat = isolated_segment(live_server)
     page.evaluate("([lat, lon]) => telecomGisMap.setView([lat, lon], 18, {animate: false})",
                   [lat, lon])
@@ -105,10 +105,10 @@ def open_viewer(page, login) -> None:
     """Sign in as an inspector, open /viewer and wait for its first view."""
     login("thanhtra.an")
     page.goto("/viewer")
-    page.wait_for_function("window.telecomViewer && telecomViewer.ready", timeout=WAIT_MS)
+    page.wait_for_function("() => window.telecomViewer && telecomViewer.ready", timeout=WAIT_MS)
 
 
-def viewer_view(page, lat: float, lon: float, zoom: int, until: str = "telecomViewer.ready"):
+def viewer_view(page, lat: float, lon: float, zoom: int, until: str = "() => telecomViewer.ready"):
     """Move the viewer's map and wait for ``until`` (the view drawn)."""
     page.evaluate("""([lat, lon, zoom]) => {
         telecomViewer.ready = false;
@@ -124,12 +124,12 @@ def test_viewer_zoomed_out_draws_tiles_and_zoomed_in_segments(page, login, live_
     answers = tile_answers(page)
     open_viewer(page, login)
     segment_id, lon, lat = isolated_segment(live_server)
-    viewer_view(page, lat, lon, 13, until="telecomViewer.ready && telecomViewer.tiles")
+    viewer_view(page, lat, lon, 13, until="() => telecomViewer.ready && telecomViewer.tiles")
     assert page.locator("#status").get_attribute("data-state") == "tiles"
     assert answers and all(status in (200, 204) for _, status in answers)
     assert any(status == 200 for _, status in answers)
     assert painted_tile_pixels(page) > 500
-    viewer_view(page, lat, lon, 18, until="telecomViewer.ready && !telecomViewer.tiles")
+    viewer_view(page, lat, lon, 18, until="() => telecomViewer.ready && !telecomViewer.tiles")
     assert page.evaluate("id => telecomViewer.map.feature(id) !== null", segment_id)
     assert page.locator("canvas.leaflet-tile").count() == 0
 
@@ -144,7 +144,7 @@ def test_viewer_zoomed_out_offline_draws_the_saved_segments(page, login, live_se
     browser_context.set_offline(True)
     page.evaluate("([lat, lon]) => telecomViewer.map.leaflet.setView([lat, lon], 13)",
                   [lat, lon])
-    page.wait_for_function("document.getElementById('status').dataset.state === 'cached'",
+    page.wait_for_function("() => document.getElementById('status').dataset.state === 'cached'",
                            timeout=WAIT_MS)
     assert page.evaluate("id => telecomViewer.map.feature(id) !== null", segment_id)
     browser_context.set_offline(False)

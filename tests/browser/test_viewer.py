@@ -28,7 +28,7 @@ def open_viewer(page, login, user: str = INSPECTOR) -> str:
     """Sign in as ``user``, open /viewer and wait for the first segments to be drawn."""
     token = login(user)
     page.goto("/viewer")
-    page.wait_for_function("window.telecomViewer && telecomViewer.ready", timeout=WAIT_MS)
+    page.wait_for_function("() => window.telecomViewer && telecomViewer.ready", timeout=WAIT_MS)
     return token
 
 
@@ -38,7 +38,7 @@ def move_to(page, lon: float, lat: float, zoom: int = 18) -> None:
         telecomViewer.ready = false;
         telecomViewer.map.leaflet.setView([lat, lon], zoom, {animate: false});
     }""", [lat, lon, zoom])
-    page.wait_for_function("telecomViewer.ready", timeout=WAIT_MS)
+    page.wait_for_function("() => telecomViewer.ready", timeout=WAIT_MS)
 
 
 def record_state(page, key: str) -> str:
@@ -156,13 +156,13 @@ def test_offline_visit_waits_in_the_queue_and_arrives_exactly_once(
     open_viewer(page, login)
     segment_id, lon, lat = isolated_segment(live_server, after=900)
     move_to(page, lon, lat)
-    page.wait_for_function("telecomViewer.offlineReady && navigator.serviceWorker.controller",
+    page.wait_for_function("() => telecomViewer.offlineReady && navigator.serviceWorker.controller",
                            timeout=WAIT_MS)
-    page.wait_for_function("localStorage.getItem('telecom-gis-checklist') !== null")
+    page.wait_for_function("() => localStorage.getItem('telecom-gis-checklist') !== null")
 
     browser_context.set_offline(True)
     page.reload()
-    page.wait_for_function("window.telecomViewer && telecomViewer.ready", timeout=WAIT_MS)
+    page.wait_for_function("() => window.telecomViewer && telecomViewer.ready", timeout=WAIT_MS)
     assert page.locator("#status").get_attribute("data-state") == "cached"
     assert page.locator("#offline").is_visible()
     assert page.evaluate("id => telecomViewer.map.feature(id) !== null", segment_id)
@@ -330,7 +330,7 @@ def test_language_switch_changes_the_texts_and_is_kept(page, login):
     assert page.locator("#sheet-title").inner_text() == "Sync"
     assert page.locator("#sync-now").inner_text() == "Sync now"
     page.reload()
-    page.wait_for_function("window.telecomViewer && telecomViewer.ready", timeout=WAIT_MS)
+    page.wait_for_function("() => window.telecomViewer && telecomViewer.ready", timeout=WAIT_MS)
     assert page.locator("#btn-campaign").inner_text() == "Campaign"
     page.click("#lang-toggle")
     assert page.locator("#btn-campaign").inner_text() == "Chiến dịch"
@@ -346,7 +346,7 @@ def sign_in(page, live_server, username: str) -> str:
     page.fill("#token", token)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/viewer")
-    page.wait_for_function("window.telecomViewer && telecomViewer.ready", timeout=WAIT_MS)
+    page.wait_for_function("() => window.telecomViewer && telecomViewer.ready", timeout=WAIT_MS)
     return token
 
 
@@ -355,7 +355,7 @@ def record_offline(page, live_server, browser_context, after: int) -> str:
     queue has tried and found no network."""
     segment_id, lon, lat = isolated_segment(live_server, after=after)
     move_to(page, lon, lat)
-    page.wait_for_function("localStorage.getItem('telecom-gis-checklist') !== null")
+    page.wait_for_function("() => localStorage.getItem('telecom-gis-checklist') !== null")
     browser_context.set_offline(True)
     key = submit_visit(page, segment_id)
     page.locator(f'.record[data-key="{key}"] .muted', has_text="không có mạng").wait_for(
@@ -378,7 +378,7 @@ def test_a_visit_recorded_on_a_shared_device_is_sent_only_under_its_inspector(
     page.unroute("**/inspections")
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/viewer")
-    page.wait_for_function("window.telecomViewer && telecomViewer.ready", timeout=WAIT_MS)
+    page.wait_for_function("() => window.telecomViewer && telecomViewer.ready", timeout=WAIT_MS)
     page.evaluate("telecomViewer.queue.syncNow(true)")  # resolves when the pass is over
     assert visit_row(live_server, key) == []
     page.click("#btn-sync")
@@ -485,7 +485,7 @@ def test_cached_api_answers_are_never_given_to_another_token(page, live_server,
     user's token (an operator's, who may not see this segment) gets nothing from that cache,
     and once the new token's answers are kept the former user's are gone from the device."""
     admin = sign_in(page, live_server, "quantri")
-    page.wait_for_function("telecomViewer.offlineReady && navigator.serviceWorker.controller",
+    page.wait_for_function("() => telecomViewer.offlineReady && navigator.serviceWorker.controller",
                            timeout=WAIT_MS)
     viettel = live_server.scalar(
         "SELECT s.id FROM cable_segments s JOIN operators o ON o.id = s.operator_id"
@@ -541,7 +541,7 @@ def test_segments_kept_for_offline_use_are_the_signed_in_users_only(
     when an operator's user signs in on the same phone and goes offline, the map draws only
     that operator's segments, not the ones the administrator's session kept."""
     sign_in(page, live_server, "quantri")
-    page.wait_for_function("telecomViewer.offlineReady && navigator.serviceWorker.controller",
+    page.wait_for_function("() => telecomViewer.offlineReady && navigator.serviceWorker.controller",
                            timeout=WAIT_MS)
     operators = page.evaluate("new Set(telecomViewer.map.features().map(f => f.properties"
                               ".operator)).size")
@@ -549,7 +549,7 @@ def test_segments_kept_for_offline_use_are_the_signed_in_users_only(
     sign_in(page, live_server, "vnpt.baocao")
     browser_context.set_offline(True)
     page.reload()
-    page.wait_for_function("window.telecomViewer && telecomViewer.ready", timeout=WAIT_MS)
+    page.wait_for_function("() => window.telecomViewer && telecomViewer.ready", timeout=WAIT_MS)
     assert page.locator("#status").get_attribute("data-state") == "cached"
     drawn = page.evaluate("telecomViewer.map.features().map(f => f.properties.operator)")
     assert drawn and set(drawn) == {"VNPT"}
