@@ -7,14 +7,19 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: demo test install db browser gdal migrate sample serve bench lint clean
+.PHONY: demo test install lock db browser gdal migrate sample serve bench lint clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	bash scripts/setup-python.sh
 	test -x $(BIN)/python || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev]'
 	touch $@
+
+# Rewrite requirements.lock from this environment (after changing pyproject.toml's deps).
+lock:
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python scripts/lock.py
 
 install: $(STAMP)
 
