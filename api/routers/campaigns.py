@@ -18,7 +18,7 @@ from api.schemas.campaigns import (
     MyCampaignPublic,
     MyCampaigns,
 )
-from api.schemas.common import Link, id_path
+from api.schemas.common import INT4_MAX, Link, id_path
 from api.schemas.network import AfterQuery, GeoJSONResponse, LimitQuery, geojson_page
 from api.visit_problems import visit_problems
 from gis.compliance.campaign_segments import (
@@ -77,7 +77,8 @@ def list_(
     principal: PrincipalDep,
     active_on: Annotated[date | None, Query(
         description="Only campaigns whose period includes this date")] = None,
-    after: Annotated[int | None, Query(ge=0, description="Last id of the previous page")] = None,
+    after: Annotated[int | None, Query(ge=0, le=INT4_MAX,
+                                       description="Last id of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> CampaignPage:
     """Campaigns in id order. An operator's user sees the campaigns that name its operator,

@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse
 
 from api.deps import Inspector, PrincipalDep, SessionDep, SettingsDep
 from api.problems import problem_responses
-from api.schemas.common import Link, id_path
+from api.schemas.common import INT8_MAX, Link, id_path
 from api.schemas.inspections import (
     InspectionCreate,
     InspectionPage,
@@ -116,7 +116,7 @@ def list_inspections(
     request: Request,
     session: SessionDep,
     principal: PrincipalDep,
-    segment_id: Annotated[int | None, Query(ge=1)] = None,
+    segment_id: Annotated[int | None, Query(ge=1, le=INT8_MAX)] = None,
     campaign: Annotated[str | None, Query(max_length=32, examples=["KT-2024-03"],
                                           description="Campaign code")] = None,
     inspector: Annotated[str | None, Query(max_length=64, examples=["thanh.tra"],
@@ -127,7 +127,8 @@ def list_inspections(
         alias="to", description="Visited on or before this local date")] = None,
     complete: Annotated[bool | None, Query(
         description="Only visits with (true) or without (false) every announced photo")] = None,
-    after: Annotated[int | None, Query(ge=0, description="Last id of the previous page")] = None,
+    after: Annotated[int | None, Query(ge=0, le=INT8_MAX,
+                                       description="Last id of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> InspectionPage:
     """Visits in id order. Staff see every visit; an operator's user sees only the visits of

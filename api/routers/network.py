@@ -106,7 +106,7 @@ def list_routes(
             responses=problem_responses(401, 404))
 def get_route(
     _: PrincipalDep, session: SessionDep,
-    code: Annotated[str, Path(description="Route code.", examples=["VNPT-LTK-01"])],
+    code: Annotated[str, Path(description="Route code.", examples=["VNPT-S0001"])],
 ) -> RouteDetail:
     """The route with its segments and km of active cable today by placement."""
     found = network.get_route(session, code)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from api.deps import Inspector, PrincipalDep, SessionDep
 from api.problems import fields_at, problem_responses
 from api.routers.violations import next_link
-from api.schemas.common import id_path
+from api.schemas.common import INT4_MAX, id_path
 from api.schemas.penalties import (
     PenaltyDecisionCreate,
     PenaltyDecisionDetail,
@@ -98,7 +98,8 @@ def list_decisions(
     principal: PrincipalDep,
     operator: Annotated[str | None, Query(max_length=16, examples=["VNPT"])] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100, examples=[2023])] = None,
-    after: Annotated[int | None, Query(ge=0, description="Last id of the previous page")] = None,
+    after: Annotated[int | None, Query(ge=0, le=INT4_MAX,
+                                       description="Last id of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> PenaltyDecisionPage:
     """Decisions visible to you (an operator sees only its own), ordered by id."""

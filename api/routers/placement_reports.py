@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from api.deps import Inspector, OperatorOrAdmin, PrincipalDep, SessionDep
 from api.problems import fields_at, problem_responses
 from api.routers.violations import next_link
-from api.schemas.common import id_path, labelled
+from api.schemas.common import INT8_MAX, id_path, labelled
 from api.schemas.placement_reports import (
     PlacementReportCreate,
     PlacementReportPage,
@@ -102,9 +102,10 @@ def list_reports(
     session: SessionDep,
     principal: PrincipalDep,
     status_: Annotated[labelled(ReportStatus) | None, Query(alias="status")] = None,
-    segment_id: Annotated[int | None, Query(ge=1)] = None,
+    segment_id: Annotated[int | None, Query(ge=1, le=INT8_MAX)] = None,
     operator: Annotated[str | None, Query(max_length=16, examples=["VNPT"])] = None,
-    after: Annotated[int | None, Query(ge=0, description="Last id of the previous page")] = None,
+    after: Annotated[int | None, Query(ge=0, le=INT8_MAX,
+                                       description="Last id of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> PlacementReportPage:
     """Reports visible to you (an operator sees only its own), ordered by id."""

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from fastapi import Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from api.schemas.common import Link, PointGeometry, labelled, page_links
 from gis.choices import (
@@ -355,10 +355,10 @@ class PlanIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [
-            {"year": 2026, "name": "Ngầm hóa 2026 - Phường Bồ Xuyên", "commune": "97002",
+            {"year": 2024, "name": "Ngầm hóa 2024 - Phường Bồ Xuyên", "commune": "97002",
              "target_km": 2.5, "legal_basis": "KH số …/KH-UBND", "routes": []},
             {"year": 2026, "name": "Ngầm hóa 2026 - VNPT", "operator": "VNPT",
-             "routes": ["VNPT-LTK-01", "VNPT-QT-02"]},
+             "routes": ["VNPT-S0001", "VNPT-S0002"]},
         ]},
     )
 
@@ -372,7 +372,8 @@ class PlanIn(BaseModel):
     legal_basis: str | None = Field(default=None, max_length=2000,
                                     examples=["KH số 49/KH-UBND ngày 24/3/2025"])
     note: str | None = Field(default=None, max_length=2000, examples=[None])
-    routes: list[str] = Field(default=[], max_length=2000, examples=[["VNPT-LTK-01"]])
+    routes: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] = Field(
+        default=[], max_length=2000, examples=[["VNPT-LTK-01"]])
 
 
 class PlanOut(BaseModel):

@@ -64,6 +64,10 @@ def as_text(column: pd.Series) -> np.ndarray:
         midnight = (stamps.dt.normalize() == stamps).to_numpy()
         text = stamps.dt.strftime("%Y-%m-%dT%H:%M:%S").to_numpy(dtype=object)
         text[midnight] = stamps[midnight].dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    elif values.dtype == object:
+        # Python objects (text holding bytes that were not UTF-8, as lone surrogates, which
+        # pandas' Arrow-backed ``str`` cannot take): converted one by one.
+        text = np.array([str(value).strip() for value in values], dtype=object)
     else:
         text = values.astype(str).str.strip().to_numpy(dtype=object)
     text = np.where(text == "", None, text)

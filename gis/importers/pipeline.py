@@ -18,7 +18,13 @@ from gis.importers.mapping import read_mapping
 from gis.importers.options import ImportOptions, ImportOptionsError
 from gis.importers.reading import SourceLayer, read_layer
 from gis.importers.report import ImportReport, RowProblem
-from gis.importers.validation import EARLIEST_STATE_DATE, Lookups, read_fields, validate
+from gis.importers.validation import (
+    EARLIEST_STATE_DATE,
+    Lookups,
+    read_fields,
+    storable,
+    validate,
+)
 from gis.importers.writing import WriteCounts, write_rows
 from gis.models import CableRoute, ImportRun, Operator
 from gis.progress import ProgressFn, no_progress
@@ -127,7 +133,8 @@ def _lookups(session: Session, route_codes: np.ndarray | None) -> Lookups:
     }
     routes: dict[str, int] = {}
     if route_codes is not None:
-        codes = sorted({c for c in route_codes if c is not None})
+        # Codes the database cannot hold (NUL ...) match no route; validation names them.
+        codes = sorted({c for c in route_codes if c is not None and storable(c)})
         if codes:
             # One array parameter, not one bound parameter per code (PostgreSQL allows 65,535).
             found = session.execute(

@@ -19,9 +19,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyogrio
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError, FieldError, GeometryError
+from pyogrio.raw import read as read_raw
 from pyproj import CRS
 
 from gis.errors import ImportFileError, MappingError
@@ -45,7 +47,7 @@ class SourceLayer:
     crs_implied: bool
     row_numbers: np.ndarray
     row_unit: str
-    geometry_errors: np.ndarray | None = None  # CSV: why a non-empty WKT could not be parsed
+    geometry_errors: np.ndarray | None = None  # why a present geometry could not be read
     implicit_columns: frozenset[str] = frozenset()  # ids the format adds (GeoPackage fid ...)
 
     def __len__(self) -> int:
@@ -123,14 +125,23 @@ def _pick_layer(dataset: str, file_name: str, wanted: str | None) -> str:
 
 
 def _read_ogr(dataset: str, file: Path, format_name: str, layer: str | None) -> SourceLayer:
+    geometry_errors = None
     try:
         info = pyogrio.read_info(dataset, layer=layer)
         # Arrow: the layer comes in column batches instead of feature by feature (4x faster).
-        frame = pyogrio.read_dataframe(dataset, layer=layer, fid_as_index=True, use_arrow=True)
+        try:
+            frame = pyogrio.read_dataframe(dataset, layer=layer, fid_as_index=True,
+                                           use_arrow=True)
+        except shapely.errors.GEOSException:
+            # Some feature's geometry cannot be built (a one-point LineString ...): read the
+            # layer again leaving those out, and say for each why (a row problem, not a crash).
+            frame = pyogrio.read_dataframe(dataset, layer=layer, fid_as_index=True,
+                                           use_arrow=True, on_invalid="ignore")
+            geometry_errors = _unbuildable_geometries(dataset, layer)
     except (DataSourceError, DataLayerError, FieldError, GeometryError) as exc:
         raise ImportFileError(f"cannot read {file.name}: {_first_line(exc)}") from exc
     geometry = np.asarray(frame.geometry.array, dtype=object)
-    attributes = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    attributes = _valid_text(pd.DataFrame(frame.drop(columns=frame.geometry.name)))
     fids = frame.index.to_numpy()
     attributes.index = pd.RangeIndex(len(attributes))
     implicit: set[str] = set()
@@ -159,8 +170,46 @@ def _read_ogr(dataset: str, file: Path, format_name: str, layer: str | None) -> 
         crs_implied=format_name == "GeoJSON" and crs is not None and not _has_crs_member(file),
         row_numbers=np.arange(1, len(attributes) + 1, dtype=np.int64),
         row_unit="feature",
+        geometry_errors=geometry_errors,
         implicit_columns=frozenset(implicit),
     )
+
+
+def _valid_text(attributes: pd.DataFrame) -> pd.DataFrame:
+    """``attributes`` with Arrow text columns that hold bytes that are not UTF-8 (a file that
+    says UTF-8 but is not) turned into Python text, those bytes as lone surrogates
+    (``surrogateescape``): validation then names the row and field instead of Arrow failing
+    on the whole column."""
+    for name in attributes.columns:
+        values = attributes[name].array
+        if not hasattr(values, "__arrow_array__"):
+            continue
+        chunks = values.__arrow_array__()
+        if not (pa.types.is_string(chunks.type) or pa.types.is_large_string(chunks.type)):
+            continue
+        try:
+            chunks.validate(full=True)
+        except pa.ArrowInvalid:
+            raw = chunks.cast(pa.large_binary()).to_pylist()
+            attributes[name] = pd.Series(
+                [None if b is None else b.decode("utf-8", "surrogateescape") for b in raw],
+                dtype=object, index=attributes.index)
+    return attributes
+
+
+def _unbuildable_geometries(dataset: str, layer: str | None) -> np.ndarray:
+    """Per feature of the layer: why GEOS cannot build its geometry, None when it can."""
+    geometry = read_raw(dataset, layer=layer, columns=[])[2]
+    errors = np.full(len(geometry), None, dtype=object)
+    for i, wkb in enumerate(geometry):
+        if wkb is None:
+            continue
+        try:
+            shapely.from_wkb(wkb)
+        except shapely.errors.GEOSException as exc:
+            reason = _first_line(exc).removeprefix("IllegalArgumentException: ")
+            errors[i] = f"geometry cannot be built: {reason}"
+    return errors
 
 
 def _looks_like_ids(fids: np.ndarray) -> bool:

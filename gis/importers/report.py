@@ -6,6 +6,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
+#: Most characters of a problem's text (reason, source_fid) shown: a 100 KB cell is cut in
+#: the middle, keeping both ends (the value's start and the reason's advice).
+SHOWN_TEXT_MAX = 300
+
+
+def shown(text: str | None, limit: int = SHOWN_TEXT_MAX) -> str | None:
+    """``text`` as a problem shows it: printable as UTF-8 (bytes that were not UTF-8 in the
+    file, read as lone surrogates, are spelled ``\\udcff``) and cut in the middle to about
+    ``limit`` characters, saying how many were left out."""
+    if text is None:
+        return None
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    if len(text) <= limit:
+        return text
+    head, tail = limit * 2 // 3, limit // 3
+    return f"{text[:head]}…[{len(text) - head - tail:,} characters left out]…{text[-tail:]}"
+
 
 @dataclass(frozen=True)
 class RowProblem:
@@ -86,9 +103,9 @@ class ProblemLog:
         return [
             RowProblem(
                 row=int(row_numbers[index[k]]),
-                source_fid=source_fids[index[k]],
+                source_fid=shown(source_fids[index[k]]),
                 field=fields[check[k]],
-                reason=str(texts[k]),
+                reason=shown(str(texts[k])),
             )
             for k in order
         ]

@@ -7,6 +7,7 @@ good rows, ready for writing, and the problems of the others.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -27,6 +28,10 @@ EARLIEST_STATE_DATE = date(1990, 1, 1)
 
 #: Longest route code the database stores.
 ROUTE_CODE_MAX = 64
+
+#: Longest text stored from a row's free-text fields (characters): an id or a street name is
+#: far shorter; a longer cell is a wrong column or a broken file, refused rather than stored.
+TEXT_MAX = {"source_fid": 255, "route_name": 500, "street": 500}
 
 #: Columns of the validated rows handed to the writer.
 ROW_COLUMNS = (
@@ -127,11 +132,8 @@ def validate(
 
     operator_id, operator_code = _operators(column, lookups, operator_option)
     route_code = column.text("route_code")
-    too_long = (
-        ~np.equal(route_code, None)
-        & (pd.Series(route_code, dtype=object).str.len() > ROUTE_CODE_MAX).to_numpy()
-    )
-    log.add(too_long, "route_code", f"route_code is longer than {ROUTE_CODE_MAX} characters")
+    log.add(_longer_than(route_code, ROUTE_CODE_MAX), "route_code",
+            f"route_code is longer than {ROUTE_CODE_MAX} characters")
     _route_owners(route_code, operator_id, operator_code, lookups, log, rows, unit)
     tier = column.translated("tier")
     _disagreements(route_code, tier, log, "tier", rows, unit)
@@ -142,6 +144,11 @@ def validate(
     state_date = _state_dates(column, lookups.today)
     route_name = column.text("route_name")
     street = column.text("street")
+    _check_free_text(
+        {"source_fid": source_fid, "route_code": route_code, "route_name": route_name,
+         "street": street},
+        log,
+    )
 
     geom = check_geometry(layer.geometry, source_crs, log, layer.geometry_errors)
 
@@ -174,6 +181,43 @@ def validate(
         problems=log.problems(rows, source_fid),
         bad_rows=int(log.bad.sum()),
     )
+
+
+#: Characters PostgreSQL text cannot hold: NUL, and lone surrogates (bytes of the file that
+#: were not UTF-8, as the readers decode them).
+_UNSTORABLE = "[\x00\ud800-\udfff]"
+
+
+def storable(text: str) -> bool:
+    """Whether PostgreSQL can take ``text`` (no NUL, no lone surrogate)."""
+    return re.search(_UNSTORABLE, text) is None
+
+
+def _longer_than(values: np.ndarray, limit: int) -> np.ndarray:
+    """Where ``values`` (text or None) has more than ``limit`` characters."""
+    lengths = np.fromiter((0 if v is None else len(v) for v in values), dtype=np.int64,
+                          count=len(values))
+    return lengths > limit
+
+
+def _check_free_text(columns: dict[str, np.ndarray], log: ProblemLog) -> None:
+    """Log text the database must not get: NUL characters (PostgreSQL text cannot hold them),
+    bytes that were not UTF-8 in the file (read as lone surrogates) and cells over
+    :data:`TEXT_MAX` characters."""
+    for field, values in columns.items():
+        present = ~np.equal(values, None)
+        odd = np.zeros(len(values), dtype=bool)
+        # One search over the whole column first: a clean column (the usual case) costs one
+        # pass in C, not one regular expression per cell.
+        if re.search(_UNSTORABLE, "".join(values[present])):
+            odd[present] = [not storable(v) for v in values[present]]
+        nul = odd.copy()
+        nul[odd] = ["\x00" in value for value in values[odd]]
+        log.add(nul, field, f"{field} contains a NUL character (\\x00), which cannot be stored")
+        log.add(odd & ~nul, field, f"{field} is not valid UTF-8 text; save the file as UTF-8")
+        if field in TEXT_MAX:
+            log.add(_longer_than(values, TEXT_MAX[field]) & ~odd, field,
+                    f"{field} is longer than {TEXT_MAX[field]} characters")
 
 
 class _ColumnReader:

@@ -146,9 +146,16 @@ class _Translator:
             except shapely.errors.GEOSException as exc:
                 raise invalid("filter", f"the geometry of S_INTERSECTS is not valid: {exc}"
                               ) from None
-            if not shapely.is_valid_input(shape) or not np.isfinite(
-                    shapely.get_coordinates(shape)).all():
+            coords = shapely.get_coordinates(shape)
+            if not shapely.is_valid_input(shape) or not np.isfinite(coords).all():
                 raise invalid("filter", "the geometry of S_INTERSECTS is not valid")
+            if (np.abs(coords[:, 0]) > 180).any() or (np.abs(coords[:, 1]) > 90).any():
+                raise invalid("filter", "the geometry of S_INTERSECTS is not valid: a coordinate "
+                                        "is outside longitude -180..180, latitude -90..90 "
+                                        "(swapped axes? see filter-crs)")
+            if not shapely.is_valid(shape):
+                raise invalid("filter", "the geometry of S_INTERSECTS is not valid: "
+                                        f"{shapely.is_valid_reason(shape)}")
             return f"ST_SetSRID(ST_GeomFromGeoJSON({self.bind(text)}), 4326)"
         raise invalid("filter", "S_INTERSECTS needs the property geometry and a WKT geometry")
 
