@@ -55,13 +55,26 @@ CrsQuery = Annotated[str | None, Query(
                 "WGS 84 (`EPSG:4326`).", examples=["EPSG:9209"])]
 
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
+#: A GeoJSON export is one FeatureCollection whose features are those of ``GET /segments``.
+_FEATURE_COLLECTION = {"schema": {
+    "type": "object", "required": ["type", "features"],
+    "properties": {
+        "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "features": {"type": "array", "items": {"$ref": "#/components/schemas/SegmentFeature"}},
+    },
+}}
+
+
+def _documented_content(media_type: str) -> dict:
+    return _FEATURE_COLLECTION if media_type == FORMATS["geojson"].media_type else _BINARY
 
 
 @router.get(
     "/segments.{format}", response_class=Response,
     summary="Export segments (GeoJSON, CSV, GeoPackage, Shapefile, KML)",
     responses={
-        200: {"content": {f.media_type: _BINARY for f in FORMATS.values()},
+        200: {"content": {f.media_type: _documented_content(f.media_type)
+                          for f in FORMATS.values()},
               "description": "The file, offered as `segments-<as_of>.<format>`."},
         **problem_responses(401, 422),
     },

@@ -80,11 +80,23 @@ def conformance(_: ReadPrincipalDep) -> JSONResponse:
     return JSONResponse(documents.conformance())
 
 
+class OpenApiResponse(JSONResponse):
+    """JSON sent (and documented) as an OpenAPI 3.0 definition."""
+
+    media_type = documents.OPENAPI
+
+
+class JsonSchemaResponse(JSONResponse):
+    """JSON sent (and documented) as a JSON Schema."""
+
+    media_type = documents.SCHEMA
+
+
 @router.get("/api", summary="OpenAPI 3.0 definition of the OGC API",
-            responses=problem_responses(401))
+            response_class=OpenApiResponse, responses=problem_responses(401))
 def api_definition(_: ReadPrincipalDep, request: Request) -> JSONResponse:
     """The OGC API's own OpenAPI 3.0 document (service-desc of the landing page)."""
-    return JSONResponse(openapi.openapi_document(_base(request)), media_type=documents.OPENAPI)
+    return OpenApiResponse(openapi.openapi_document(_base(request)))
 
 
 @router.get("/collections", summary="OGC collections with their extents",
@@ -109,14 +121,13 @@ def collection(
 
 
 @router.get("/collections/{collectionId}/queryables", summary="Queryables (JSON Schema)",
-            responses=problem_responses(401, 404))
+            response_class=JsonSchemaResponse, responses=problem_responses(401, 404))
 def queryables(
     _: ReadPrincipalDep, request: Request, collection_id: CollectionId,
 ) -> JSONResponse:
     """The properties a CQL2 filter may use, as a JSON Schema."""
     found = _collection(collection_id)
-    return JSONResponse(documents.queryables(_base(request), found),
-                        media_type=documents.SCHEMA)
+    return JsonSchemaResponse(documents.queryables(_base(request), found))
 
 
 @router.get("/collections/{collectionId}/items", summary="Features (GeoJSON)",

@@ -14,6 +14,7 @@ from io import BytesIO
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -43,6 +44,13 @@ class Column:
     value: Callable[[Any], Any]
 
 
+def _cell(value: Any) -> Any:
+    """``value``, with the control characters a worksheet cannot hold (U+0000-U+001F but tab,
+    line feed and carriage return) replaced by U+FFFD: stored text may carry them (an API
+    client's plan name, an imported route name), and the report must still be written."""
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
+
+
 def _sheet(book: Workbook, title: str, columns: Sequence[Column], rows: Sequence[Any],
            total: dict[int, Any] | None = None) -> Worksheet:
     """Add a sheet: two header rows, one row per item of ``rows``, and an optional total row
@@ -55,7 +63,7 @@ def _sheet(book: Workbook, title: str, columns: Sequence[Column], rows: Sequence
     for cell in sheet[2]:
         cell.font = _ENGLISH
     for row in rows:
-        sheet.append([c.value(row) for c in columns])
+        sheet.append([_cell(c.value(row)) for c in columns])
     if total is not None:
         values: list[Any] = [None] * len(columns)
         values[0] = "Tổng cộng / Total"
