@@ -154,14 +154,29 @@ def get_page_principal(
 ) -> Principal:
     """Like :func:`get_principal`, for HTML pages: without a valid token the browser is sent
     to the login page, which brings it back here afterwards."""
+    return _page_sign_in(request, session, credentials)
+
+
+def get_read_page_principal(
+    request: Request,
+    session: ReadSessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """:func:`get_page_principal` on the read session (the pages that read the replica)."""
+    return _page_sign_in(request, session, credentials)
+
+
+def _page_sign_in(request: Request, session: Session,
+                  credentials: HTTPAuthorizationCredentials | None) -> Principal:
     try:
-        return get_principal(request, session, credentials)
+        return sign_in(session, required_token(request, credentials))
     except AuthError as exc:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequired(target) from exc
 
 
 PagePrincipalDep = Annotated[Principal, Depends(get_page_principal)]
+ReadPagePrincipalDep = Annotated[Principal, Depends(get_read_page_principal)]
 
 
 def roles(*allowed: Role) -> Callable[[Principal], Principal]:

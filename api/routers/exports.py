@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
-from api.deps import PrincipalDep, SessionDep, SettingsDep
+from api.deps import ReadPrincipalDep, ReadSessionDep, SettingsDep
 from api.problems import fields_at, problem_responses
 from api.segment_params import AsOfQuery, SegmentFilterDep
 from gis import exports
@@ -30,10 +30,11 @@ SessionOpener = Callable[[], AbstractContextManager[Session]]
 
 
 def export_sessions(request: Request) -> SessionOpener:
-    """How a streamed export reads: a session on its own connection from the app's engine
-    (serving options set at connect), in its own transaction. The request's session is closed
-    before a streamed body runs, so the body cannot use it."""
-    sessions = request.app.state.sessions
+    """How a streamed export reads: a session on its own connection from the app's read engine
+    (the replica when one is configured; serving options set at connect), in its own
+    transaction. The request's session is closed before a streamed body runs, so the body
+    cannot use it."""
+    sessions = request.app.state.read_sessions
 
     @contextmanager
     def open_session() -> Iterator[Session]:
@@ -80,8 +81,8 @@ def _documented_content(media_type: str) -> dict:
     },
 )
 def export_segments(
-    principal: PrincipalDep,
-    session: SessionDep,
+    principal: ReadPrincipalDep,
+    session: ReadSessionDep,
     settings: SettingsDep,
     open_session: ExportSessionsDep,
     flt: SegmentFilterDep,

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
-from api.deps import PagePrincipalDep, SessionDep, SettingsDep
+from api.deps import ReadPagePrincipalDep, ReadSessionDep, SettingsDep
 from api.problems import fields_at
 from gis.queries.map_data import MapFilter
 from maps.compliance_map import build_compliance_map
@@ -39,7 +39,8 @@ def _filter(as_of: date | None, operator: list[str] | None, commune: str | None)
 
 @router.get("/progress", response_class=HTMLResponse, include_in_schema=False)
 def progress_map(
-    _: PagePrincipalDep, session: SessionDep, settings: SettingsDep, as_of: AsOfQuery = None,
+    _: ReadPagePrincipalDep, session: ReadSessionDep, settings: SettingsDep,
+    as_of: AsOfQuery = None,
     operator: OperatorQuery = None, commune: CommuneQuery = None, lang: LangQuery = "vi",
 ) -> HTMLResponse:
     """Placement map (overhead / tidied / underground, one layer per operator) with the commune
@@ -54,7 +55,8 @@ def progress_map(
 
 @router.get("/compliance", response_class=HTMLResponse, include_in_schema=False)
 def compliance_map(
-    _: PagePrincipalDep, session: SessionDep, settings: SettingsDep, as_of: AsOfQuery = None,
+    _: ReadPagePrincipalDep, session: ReadSessionDep, settings: SettingsDep,
+    as_of: AsOfQuery = None,
     operator: OperatorQuery = None, commune: CommuneQuery = None, lang: LangQuery = "vi",
 ) -> HTMLResponse:
     """Segments by compliance state, open violations clustered, overdue ones standing out.

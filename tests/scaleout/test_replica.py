@@ -1,6 +1,6 @@
 """Scale-out on PostgreSQL streaming replication: the API (two uvicorn workers, started with
-``telecom-gis serve --workers 2``) sends the lag-tolerant reads (OGC API, tiles; maps and
-exports when they move) to a hot-standby replica and every write to the primary.
+``telecom-gis serve --workers 2``) sends the lag-tolerant reads (OGC API, tiles, maps,
+exports) to a hot-standby replica and every write to the primary.
 
 A primary and a replica made with ``pg_basebackup`` run on loopback (tests/pgcluster.py).
 With the replica's replay paused (a replica lagging as far as it can), reads show the network
@@ -124,6 +124,12 @@ def _ogc_item(deployment: Deployment, segment_id: int, token: str) -> int:
     return deployment.request("GET", f"/ogc/collections/segments/items/{segment_id}", token)[0]
 
 
+def _exported_ids(deployment: Deployment, token: str) -> set[int]:
+    status, body = deployment.request("GET", "/exports/segments.geojson", token)
+    assert status == 200
+    return {feature["id"] for feature in body["features"]}
+
+
 def test_reads_come_from_the_replica_and_no_write_is_lost_while_it_lags(deployment):
     d = deployment
     assert d.query(d.replica, "SELECT pg_is_in_recovery()::int") == 1
@@ -140,9 +146,11 @@ def test_reads_come_from_the_replica_and_no_write_is_lost_while_it_lags(deployme
                                   [(106.35, 20.45), (106.355, 20.45)]).id
             body = body_for(session, segment_id=d.segments["vnpt"])
         engine.dispose()
-        # The reads are the replica's: the segment committed on the primary is not there yet.
+        # The reads are the replica's: the segment committed on the primary is not there yet,
+        # neither through the OGC API nor in an export.
         assert _ogc_item(d, new_id, d.inspector) == 404
         assert _ogc_item(d, d.segments["vnpt"], d.inspector) == 200
+        assert _exported_ids(d, d.inspector) == set(d.segments.values())
         # Writes go to the primary and all land while the replica lags.
         keys = [uuid.uuid4() for _ in range(VISITS_WHILE_LAGGING)]
         for key in keys:
@@ -160,6 +168,7 @@ def test_reads_come_from_the_replica_and_no_write_is_lost_while_it_lags(deployme
     caught_up = _wait(lambda: d.query(d.replica, count, k=[str(k) for k in keys])
                       == VISITS_WHILE_LAGGING, "the replica to catch up")
     assert _ogc_item(d, new_id, d.inspector) == 200
+    assert _exported_ids(d, d.inspector) == {*d.segments.values(), new_id}
     sys.stderr.write(f"\nreplica caught up {caught_up * 1000:.0f} ms after replay resumed\n")
 
 
