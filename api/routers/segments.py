@@ -113,9 +113,12 @@ def get_segment(
     (oldest first), its visits with result counts and photo completeness, and its violations
     that are not closed or withdrawn. 404 when it does not exist or belongs to another operator
     than yours. The `ETag` header is the segment's version, for `If-Match` on an edit."""
+    # The version an edit must name in If-Match (POST /segments/{id}/states), read BEFORE the
+    # body: each statement has its own snapshot, so an edit committed in between leaves an
+    # older version with a newer body (a needless 412 later), never the reverse (an edit
+    # accepted over a change its author never saw).
+    headers = {"ETag": etag(segment_version(session, segment_id))}
     feature = segments.get_segment(session, segment_id, stale_after_days=settings.stale_after_days)
     detail = SegmentDetail.of(feature)
-    # The version an edit must name in If-Match (POST /segments/{id}/states).
-    headers = {"ETag": etag(segment_version(session, segment_id))}
     return Response(content=detail.model_dump_json(by_alias=True), media_type=GEOJSON,
                     headers=headers)

@@ -170,3 +170,34 @@ def test_edits_are_audited_and_other_history_rows_are_not(client, world, session
     audited = session.execute(select(AuditEntry.actor, AuditEntry.after["source"].astext)
                               .where(AuditEntry.table_name == "segment_states")).all()
     assert audited == [("user:thanh.tra", segment_edits.SOURCE)]
+
+
+def test_an_edit_committed_while_the_segment_is_read_is_never_overwritten(
+        committed_engine, committed_client, monkeypatch):
+    """Another inspector's edit commits just after this GET has read the segment's body: the
+    ETag this GET gives must not let an edit through over that change (412, not 201)."""
+    from api.routers import segments as segments_router
+
+    with Session(committed_engine) as session, session.begin():
+        segment_id = make_segment(session, make_operator(session, "VNPT")).id
+        _, mine = make_user(session, "inspector", username="thanh.tra")
+        _, theirs = make_user(session, "inspector", username="dong.nghiep")
+    first = committed_client.get(f"/segments/{segment_id}", headers=bearer(theirs))
+    read_body = segments_router.segments.get_segment
+
+    def read_then_other_edit(*args, **kwargs):
+        body = read_body(*args, **kwargs)
+        other = committed_client.post(f"/segments/{segment_id}/states", json=EDIT, headers={
+            **bearer(theirs), "If-Match": first.headers["etag"]})
+        assert other.status_code == 201
+        return body
+
+    monkeypatch.setattr(segments_router.segments, "get_segment", read_then_other_edit)
+    seen = committed_client.get(f"/segments/{segment_id}", headers=bearer(mine))
+    monkeypatch.setattr(segments_router.segments, "get_segment", read_body)
+    assert seen.json()["properties"]["placement"] == "overhead"  # the body predates the edit
+    mine_edit = committed_client.post(
+        f"/segments/{segment_id}/states", json={**EDIT, "placement": "overhead",
+                                                "tidied": True, "note": "tidied, overhead"},
+        headers={**bearer(mine), "If-Match": seen.headers["etag"]})
+    assert mine_edit.status_code == 412
