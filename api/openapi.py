@@ -63,9 +63,14 @@ def _label_enums(node: Any) -> None:
 PROBLEM_REF = "#/components/schemas/Problem"
 VALIDATION_REF = "#/components/schemas/HTTPValidationError"
 
-#: Refusals of any request (a NUL in the path or the query) and of any request with a body.
-ANY_REQUEST = ("422",)
+#: Refusals of any request (a NUL in the path or the query; the database unavailable, with
+#: Retry-After), of any request with a body, and of any request carrying credentials (too many
+#: failed sign-ins from its address, :mod:`api.throttle`).
+ANY_REQUEST = ("422", "503")
 WITH_BODY = ("400", "413", "415")
+WITH_CREDENTIALS = ("429",)
+#: Operations that take credentials without declaring the bearer scheme.
+SIGNS_IN = {("/session", "post")}
 
 
 def _problem_response(status: str) -> dict[str, Any]:
@@ -88,11 +93,13 @@ def _problems_as_problem_json(operation: dict[str, Any]) -> None:
 
 
 def _document_problems(schema: dict[str, Any]) -> None:
-    for operations in schema.get("paths", {}).values():
-        for operation in operations.values():
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
             _problems_as_problem_json(operation)
             responses = operation.setdefault("responses", {})
             statuses = ANY_REQUEST + (WITH_BODY if "requestBody" in operation else ())
+            if "security" in operation or (path, method) in SIGNS_IN:
+                statuses += WITH_CREDENTIALS
             for status in statuses:
                 responses.setdefault(status, _problem_response(status))
             operation["responses"] = dict(sorted(responses.items()))

@@ -1,7 +1,10 @@
 """Failed sign-ins are rate-limited per client address: after ``limit`` answers of 401 to
 requests carrying credentials (a bearer token, the page cookie, or ``POST /session``) within
-``window_s`` seconds, that address's credentialed requests are answered 429 with
-``Retry-After`` until the oldest failure leaves the window.
+``window_s`` seconds (a page's redirect to the login page counts as one), that address's
+credentialed requests, valid ones included, are answered 429 with ``Retry-After`` until the
+oldest failure leaves the window. Behind one NAT address, a single client failing 30 times a
+minute therefore blocks the others for up to a minute: legitimate clients do not fail that
+often.
 
 Tokens are 256-bit random, so guessing one is hopeless anyway: the limit keeps a flood of bad
 tokens from costing a database query each. It is kept per API process (each worker counts
@@ -25,6 +28,8 @@ from api.problems import PROBLEM_JSON, TITLES, TYPE_BASE
 #: Failures per address within the window before requests are refused.
 LIMIT = 30
 WINDOW_S = 60.0
+#: Addresses remembered before those with no failure in the window are forgotten.
+MAX_ADDRESSES = 10_000
 
 
 def _has_credentials(scope: Scope) -> bool:
@@ -33,6 +38,16 @@ def _has_credentials(scope: Scope) -> bool:
     for name, value in scope.get("headers") or ():
         if name == b"authorization" or (name == b"cookie" and b"telecom_gis_session" in value):
             return True
+    return False
+
+
+def _refused_sign_in(start: Message) -> bool:
+    """A 401, or a page's redirect to the login page (how pages refuse a bad token)."""
+    if start["status"] == 401:
+        return True
+    if start["status"] == 303:
+        return any(name == b"location" and value.startswith(b"/login")
+                   for name, value in start.get("headers") or ())
     return False
 
 
@@ -66,8 +81,13 @@ class SignInThrottle:
             return max(1, math.ceil(failures[0] + self.window_s - now))
 
     def failed(self, address: str) -> None:
+        now = self.clock()
         with self._lock:
-            self._recent(address, self.clock()).append(self.clock())
+            self._recent(address, now).append(now)
+            if len(self._failures) > MAX_ADDRESSES:  # forget addresses with nothing recent
+                for other in [a for a, f in self._failures.items()
+                              if not f or f[-1] <= now - self.window_s]:
+                    del self._failures[other]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not _has_credentials(scope):
@@ -80,7 +100,7 @@ class SignInThrottle:
             return
 
         async def watching_send(message: Message) -> None:
-            if message["type"] == "http.response.start" and message["status"] == 401:
+            if message["type"] == "http.response.start" and _refused_sign_in(message):
                 self.failed(address)
             await send(message)
 

@@ -66,3 +66,24 @@ def test_the_limit_lifts_when_the_failures_leave_the_window():
     assert http.get("/me", headers=bearer("x")).headers["retry-after"] == "1"
     now[0] += 2
     assert http.get("/me", headers=bearer("x")).status_code == 401
+
+
+def test_page_redirects_to_login_count_as_failed_sign_ins(client):
+    """Pages answer a bad token with a redirect to /login, not 401: those count too, or the
+    pages would be a way round the limit."""
+    for _ in range(LIMIT):
+        page = client.get("/maps/progress", headers=bearer("tg_not-a-token"),
+                          follow_redirects=False)
+        assert page.status_code == 303 and page.headers["location"].startswith("/login")
+    assert client.get("/me", headers=bearer("tg_not-a-token")).status_code == 429
+
+
+def test_the_refusals_any_request_may_get_are_documented(app):
+    """429 (sign-in limit) on every operation taking credentials, 503 (database away) on all."""
+    paths = app.openapi()["paths"]
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            assert "503" in operation["responses"], (method, path)
+            if "security" in operation:
+                assert "429" in operation["responses"], (method, path)
+    assert "429" in paths["/session"]["post"]["responses"]
