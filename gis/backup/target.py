@@ -3,6 +3,7 @@ roles, extensions, schema revision, photo directory), and creating or dropping t
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,6 +181,8 @@ def check_photo_dir(photo_dir: Path, manifest: Manifest) -> set[str]:
     where a photo goes is a :class:`TargetError` (photos are never replaced)."""
     if photo_dir.exists() and not photo_dir.is_dir():
         raise TargetError(f"the photo directory {photo_dir} is not a directory")
+    if manifest.photos:
+        _check_writable(photo_dir)
     present, clashes = set(), []
     for name, facts in manifest.photos.items():
         path = photo_dir / name
@@ -194,6 +197,19 @@ def check_photo_dir(photo_dir: Path, manifest: Manifest) -> set[str]:
                           f"{clashes[0]}); photos are never replaced: restore into an empty "
                           "TELECOM_GIS_PHOTO_DIR")
     return present
+
+
+def _check_writable(photo_dir: Path) -> None:
+    """The photos can be written under ``photo_dir``: the nearest part of it that exists is a
+    directory this process may write into (nothing is made yet: a refused restore leaves no
+    trace); a TargetError otherwise, before the database is touched."""
+    existing = photo_dir
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise TargetError(f"the photos cannot be written under {photo_dir}: {existing} is "
+                          f"{'not writable' if existing.is_dir() else 'not a directory'}; "
+                          "set TELECOM_GIS_PHOTO_DIR to a writable directory")
 
 
 def create_database(url: URL, template: str | None) -> None:

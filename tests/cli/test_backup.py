@@ -508,3 +508,19 @@ def test_database_without_postgis_is_refused_with_the_command_to_run(source, arc
     finally:
         admin.dispose()
         _drop(url)
+
+
+def test_a_photo_directory_that_cannot_be_written_is_refused_before_anything(source, archive,
+                                                                             tmp_path):
+    """Photos go last: a photo directory that cannot be made (under a file) stops the restore
+    before the missing database is created, instead of leaving it restored without photos."""
+    url = _new_url(source.url, "telecom_gis_unwritable")
+    blocker = tmp_path / "a-file"
+    blocker.write_bytes(b"not a directory")
+    try:
+        result = _cli(["db", "restore", "-q", str(archive)], url, blocker / "photos")
+        assert result.exit_code == 2, result.output
+        assert "cannot be written" in result.output
+        assert not _exists(url)
+    finally:
+        _drop(url)
