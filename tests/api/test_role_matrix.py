@@ -16,6 +16,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select, text
 
+from gis.compliance.rules import local_today
 from gis.models import AuditEntry, Inspection, PlacementReport, UndergroundingPlan
 from tests.compliance_data import World, make_visit, make_world
 from tests.photo_samples import jpeg
@@ -117,7 +118,7 @@ def _edit_state(client, world, session, who):
     path = f"/segments/{world.seg_a.id}"
     seen = client.get(path, headers=world.auth("admin")).headers["etag"]
     return client.post(f"{path}/states", headers={**world.auth(who), "If-Match": seen}, json={
-        "effective_on": date.today().isoformat(), "tidied": True, "note": "tidied on site"})
+        "effective_on": local_today().isoformat(), "tidied": True, "note": "tidied on site"})
 
 
 CASES = [
