@@ -13,7 +13,10 @@ is line 2; records are assumed to be one line each).
 from __future__ import annotations
 
 import re
+import warnings
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,7 +127,27 @@ def _pick_layer(dataset: str, file_name: str, wanted: str | None) -> str:
     )
 
 
+@contextmanager
+def _quiet_geometry_warnings() -> Iterator[None]:
+    """Silence the libraries' own warnings about broken geometries (shapely: "invalid value
+    encountered in from_wkb" for a NaN coordinate; pyogrio: "Unsupported geometry type").
+    Validation reports each such row by number and field; the raw warning on the user's
+    terminal would only add a Python file path."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="invalid value encountered",
+                                category=RuntimeWarning)
+        warnings.filterwarnings("ignore", message="Unsupported geometry type",
+                                category=RuntimeWarning)
+        yield
+
+
 def _read_ogr(dataset: str, file: Path, format_name: str, layer: str | None) -> SourceLayer:
+    with _quiet_geometry_warnings():
+        return _read_ogr_layer(dataset, file, format_name, layer)
+
+
+def _read_ogr_layer(dataset: str, file: Path, format_name: str,
+                    layer: str | None) -> SourceLayer:
     geometry_errors = None
     try:
         info = pyogrio.read_info(dataset, layer=layer)

@@ -159,3 +159,23 @@ def test_kml_placemark_id_is_the_source_fid(session, tmp_path):
     assert stored.loc["pm-7", "placement"] == "overhead"
     assert stored.loc["doan-8", "placement"] == "underground"
     assert set(stored["operator"]) == {"VNPT"}
+
+
+def test_reading_a_broken_geometry_warns_nothing_on_the_terminal(tmp_path):
+    """The libraries' own warnings (here shapely's, for a NaN coordinate) are not shown to the
+    user: validation names the row instead (tests/bad_inputs checks that)."""
+    geometry = {"type": "LineString", "coordinates": [[106.33, 20.44], [float("nan"), 20.45]]}
+    import json
+    import warnings
+
+    from gis.importers.mapping import read_mapping
+    from gis.importers.reading import read_layer
+
+    path = tmp_path / "broken.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": 1, "properties": {"operator": "VNPT"},
+         "geometry": geometry}]}, allow_nan=True))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        layer = read_layer(path, read_mapping())
+    assert len(layer.attributes) == 1
