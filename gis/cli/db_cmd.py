@@ -15,6 +15,8 @@ pg_restore failed, or the restored data differs from the manifest; 3 no database
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -88,21 +90,13 @@ def backup(
 
     FILE appears only once complete, readable by its owner only (it holds users and token
     hashes)."""
-    from gis.backup import BackupError, ToolError, write_backup
-    from gis.errors import DatabaseUnavailableError
+    from gis.backup import write_backup
 
     settings = get_settings()
     started = time.perf_counter()
-    try:
-        with progress_bar(not quiet) as progress:
-            manifest = write_backup(settings.database_url, settings.photo_dir, file,
-                                    progress=progress, pg_bin=pg_bin, overwrite=force)
-    except DatabaseUnavailableError as exc:
-        fail(escape(f"{exc}; no backup was written"), code=3)
-    except ToolError as exc:
-        fail(escape(f"{exc}; no backup was written"))
-    except BackupError as exc:
-        fail(escape(f"{exc}; no backup was written"), code=2)
+    with _failures_named("no backup was written"), progress_bar(not quiet) as progress:
+        manifest = write_backup(settings.database_url, settings.photo_dir, file,
+                                progress=progress, pg_bin=pg_bin, overwrite=force)
     rows = sum(t.rows for t in manifest.tables.values())
     photo_bytes = sum(p.size for p in manifest.photos.values())
     size_mib = file.stat().st_size / 2**20
@@ -138,27 +132,37 @@ def restore(
     checked."""
     from sqlalchemy.engine import make_url
 
-    from gis.backup import BackupError, ToolError, restore_backup
-    from gis.errors import DatabaseUnavailableError
+    from gis.backup import restore_backup
 
     settings = get_settings()
     shown = make_url(settings.database_url).render_as_string(hide_password=True)
     started = time.perf_counter()
     try:
-        with progress_bar(not quiet) as progress:
+        with _failures_named("nothing was restored"), progress_bar(not quiet) as progress:
             report = restore_backup(settings.database_url, settings.photo_dir, file,
                                     progress=progress, template=template, pg_bin=pg_bin)
-    except DatabaseUnavailableError as exc:
-        fail(escape(f"{exc}; nothing was restored"), code=3)
-    except ToolError as exc:
-        fail(escape(f"{exc}; nothing was restored"))
-    except BackupError as exc:
-        fail(escape(f"{exc}; nothing was restored"), code=2)
     except OSError as exc:
         fail(escape(f"cannot restore the photos into {settings.photo_dir}: {exc}"))
     _print_restore(report, shown, settings.photo_dir, time.perf_counter() - started)
     if not report.ok:
         fail("the restored data differs from the backup's manifest (see above)")
+
+
+@contextmanager
+def _failures_named(outcome: str) -> Iterator[None]:
+    """A backup's or restore's failure as the CLI reports it, ending with ``outcome``: exit 3
+    no database, 1 pg_dump/pg_restore failed, 2 bad input (a BackupError)."""
+    from gis.backup import BackupError, ToolError
+    from gis.errors import DatabaseUnavailableError
+
+    try:
+        yield
+    except DatabaseUnavailableError as exc:
+        fail(escape(f"{exc}; {outcome}"), code=3)
+    except ToolError as exc:
+        fail(escape(f"{exc}; {outcome}"))
+    except BackupError as exc:
+        fail(escape(f"{exc}; {outcome}"), code=2)
 
 
 def _print_restore(report, shown: str, photo_dir: Path, seconds: float) -> None:
